@@ -1,0 +1,1 @@
+"""db: the project registry (SQLite via sqlite-utils), reconciliation, checks and reports."""

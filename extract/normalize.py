@@ -1,0 +1,212 @@
+"""A normalised view of a report for matching, with a map back to the original.
+
+Extractors match on :attr:`NormText.text`, where
+
+* full-width digits, letters and ASCII punctuation are half-width
+  (``１２`` → ``12``, ``（`` → ``(``, ``，`` → ``,``, ``：`` → ``:``);
+* traditional characters are simplified (OpenCC ``t2s``, character for character);
+* the hard line breaks a newspaper PDF leaves inside sentences are removed
+  (``47.75\\n亿元`` → ``47.75亿元``), while real paragraph breaks stay ``\\n``;
+* spaces are removed except between two ASCII letters or digits
+  (``2023 年 1 月 28 日`` → ``2023年1月28日``).
+
+Only deletions and one-for-one replacements happen, so every normalised
+character has exactly one original position, stored in :attr:`NormText.offsets`.
+:meth:`NormText.span` turns a normalised span into an original one such that
+``original[start:end]`` is exactly what the fact quotes, line breaks included.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import statistics
+from array import array
+from dataclasses import dataclass, field
+
+import regex
+
+# --- character tables -------------------------------------------------------
+
+_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH.update({0x3000: 0x20, 0x00A0: 0x20, 0x2002: 0x20, 0x2003: 0x20, 0x2009: 0x20, 0x202F: 0x20})
+_WIDTH.update({0xFFE5: ord("¥"), 0xFFE0: ord("¢"), 0xFFE1: ord("£")})
+
+#: Characters after which a line break ends a sentence or paragraph.
+TERMINALS = set("。！？!?；;…")
+#: Characters that never end a line of running text (a break after them is a PDF wrap).
+CONTINUERS = set("，、,:：“‘《(（")
+
+_SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0\u2002\u2003\u2009\u202f\n\f\v]+")
+_ASCII_ALNUM = regex.compile(r"[A-Za-z0-9]")
+
+
+@functools.lru_cache(maxsize=1)
+def _t2s():
+    try:
+        import opencc
+
+        return opencc.OpenCC("t2s")
+    except Exception:  # pragma: no cover - opencc is a hard dependency
+        return None
+
+
+def fold_width(text: str) -> str:
+    return text.translate(_WIDTH)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional to simplified, guaranteed one character for one."""
+    conv = _t2s()
+    if conv is None or text.isascii():
+        return text
+    out = conv.convert(text)
+    if len(out) == len(text):
+        return out
+    # Phrase conversions changed the length somewhere: go character by character.
+    chars = []
+    for ch in text:
+        c = conv.convert(ch)
+        chars.append(c if len(c) == 1 else ch)
+    return "".join(chars)
+
+
+def _line_threshold(text: str) -> int:
+    """How long a line must be for a break after it to count as a PDF wrap.
+
+    Newspaper PDFs wrap at a fixed column (about 30-35 characters in the
+    corpus); headings and captions are shorter. Reports without hard wrapping
+    only have paragraph-long lines, and breaks inside them need a long line.
+    """
+    lengths = [len(l.strip()) for l in text.split("\n") if l.strip()]
+    if len(lengths) >= 8:
+        mid = [n for n in lengths if 12 <= n <= 80]
+        if len(mid) >= 0.3 * len(lengths):
+            med = statistics.median(mid)
+            near = sum(1 for n in mid if abs(n - med) <= 0.2 * med)
+            if near >= 0.3 * len(lengths) and med < 60:
+                return max(8, int(0.6 * med))
+    return 40
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+@dataclass
+class NormText:
+    """The normalised view of one original text."""
+
+    original: str
+    text: str
+    offsets: array  # offsets[i] = original index of text[i]; len(text) + 1 entries
+    _sentences: list[tuple[int, int]] | None = field(default=None, repr=False)
+
+    # -- mapping -----------------------------------------------------------
+    def orig_index(self, i: int) -> int:
+        return self.offsets[i]
+
+    def span(self, nstart: int, nend: int) -> tuple[int, int]:
+        """Original ``(start, end)`` of the normalised span ``[nstart, nend)``."""
+        if nend <= nstart:
+            o = self.offsets[nstart]
+            return o, o
+        return self.offsets[nstart], self.offsets[nend - 1] + 1
+
+    def original_text(self, nstart: int, nend: int) -> str:
+        s, e = self.span(nstart, nend)
+        return self.original[s:e]
+
+    def norm_index(self, orig: int) -> int:
+        """First normalised index whose original position is >= ``orig``."""
+        return bisect.bisect_left(self.offsets, orig, 0, len(self.text))
+
+    # -- sentences -----------------------------------------------------------
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans in normalised coordinates."""
+        if self._sentences is None:
+            self._sentences = split_sentences(self.text)
+        return self._sentences
+
+    def sentence_at(self, ni: int) -> tuple[int, int]:
+        sents = self.sentences
+        starts = [s for s, _ in sents]
+        k = bisect.bisect_right(starts, ni) - 1
+        if k < 0:
+            return (0, 0)
+        return sents[k]
+
+    def sentence_span_original(self, ni: int) -> tuple[int, int]:
+        s, e = self.sentence_at(ni)
+        return self.span(s, e)
+
+
+_SENT_END = regex.compile(r"[。！？!?；;]+[”’」』\"')）]*|\n+")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of sentences: cut after 。！？； (and closing quotes) and at line breaks."""
+    spans = []
+    start = 0
+    for m in _SENT_END.finditer(text):
+        end = m.end() if m.group().strip() else m.start()
+        if end > start and text[start:end].strip():
+            spans.append((start, end))
+        start = m.end()
+    if start < len(text) and text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def normalise(original: str) -> NormText:
+    """Build the normalised view of ``original`` (already newline-normalised)."""
+    folded = to_simplified(fold_width(original))
+    threshold = _line_threshold(original)
+    out: list[str] = []
+    offs = array("i")
+    pos = 0
+    n = len(folded)
+    for m in _SPACE_RUN.finditer(folded):
+        a, b = m.span()
+        if a > pos:
+            out.append(folded[pos:a])
+            offs.extend(range(pos, a))
+        pos = b
+        run = m.group()
+        prev = folded[a - 1] if a > 0 else ""
+        nxt = folded[b] if b < n else ""
+        if "\n" in run:
+            if _joins(folded, a, prev, nxt, threshold):
+                continue
+            # keep one line break per break in the run (paragraph structure)
+            first_nl = a + run.index("\n")
+            out.append("\n")
+            offs.append(first_nl)
+            continue
+        # a space run inside a line
+        if prev and nxt and _ASCII_ALNUM.match(prev) and _ASCII_ALNUM.match(nxt):
+            out.append(" ")
+            offs.append(a)
+    if pos < n:
+        out.append(folded[pos:])
+        offs.extend(range(pos, n))
+    offs.append(len(original))
+    return NormText(original=original, text="".join(out), offsets=offs)
+
+
+def _joins(folded: str, a: int, prev: str, nxt: str, threshold: int) -> bool:
+    """Is the line break run starting at ``a`` a wrap inside running text?"""
+    if not prev or not nxt:
+        return False
+    if prev in TERMINALS:
+        return False
+    if nxt in "#>*-=":  # markdown heading or list
+        return False
+    if prev in CONTINUERS:
+        return True
+    if not (_is_cjk(prev) or prev.isalnum() or prev in "”’)）%"):
+        return False
+    line_start = folded.rfind("\n", 0, a) + 1
+    line = folded[line_start:a].strip()
+    return len(line) >= threshold
