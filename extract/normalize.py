@@ -36,6 +36,9 @@ _WIDTH.update({0xFFE5: ord("¥"), 0xFFE0: ord("¢"), 0xFFE1: ord("£")})
 TERMINALS = set("。！？!?；;…")
 #: Characters that never end a line of running text (a break after them is a PDF wrap).
 CONTINUERS = set("，、,:：“‘《(（")
+#: Characters that never start a line of running text: units, closing punctuation.
+#: A break before them is a PDF wrap (``47.75\n亿元``, ``1 月 19\n日``).
+NO_LINE_START = set("亿万元个%％年月日号，、,。）)”’：:；;！？!?")
 
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0\u2002\u2003\u2009\u202f\n\f\v]+")
 _ASCII_ALNUM = regex.compile(r"[A-Za-z0-9]")
@@ -205,8 +208,13 @@ def _joins(folded: str, a: int, prev: str, nxt: str, threshold: int) -> bool:
         return False
     if prev in CONTINUERS:
         return True
+    if nxt in NO_LINE_START or (prev.isdigit() and (nxt.isdigit() or nxt == ".")):
+        return True
     if not (_is_cjk(prev) or prev.isalnum() or prev in "”’)）%"):
         return False
     line_start = folded.rfind("\n", 0, a) + 1
     line = folded[line_start:a].strip()
-    return len(line) >= threshold
+    if len(line) >= threshold:
+        return True
+    # a paragraph (it has a finished sentence) that stops mid-sentence
+    return len(line) >= 8 and any(c in TERMINALS for c in line[:-1])
