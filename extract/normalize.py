@@ -134,7 +134,9 @@ class NormText:
 
     def sentence_at(self, ni: int) -> tuple[int, int]:
         sents = self.sentences
-        starts = [s for s, _ in sents]
+        starts = getattr(self, "_starts", None)
+        if starts is None or len(starts) != len(sents):
+            starts = self._starts = [s for s, _ in sents]  # built once, not per call
         k = bisect.bisect_right(starts, ni) - 1
         if k < 0:
             return (0, 0)
@@ -210,6 +212,8 @@ def _joins(folded: str, a: int, prev: str, nxt: str, threshold: int) -> bool:
         return True
     if nxt in NO_LINE_START or (prev.isdigit() and (nxt.isdigit() or nxt == ".")):
         return True
+    if prev == "." and nxt.isdigit() and a >= 2 and folded[a - 2].isdigit():
+        return True  # a decimal number wrapped after its point (8.\n7%)
     if not (_is_cjk(prev) or prev.isalnum() or prev in "”’)）%"):
         return False
     line_start = folded.rfind("\n", 0, a) + 1

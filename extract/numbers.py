@@ -1,24 +1,46 @@
-"""Numbers written in Arabic digits, Chinese numerals, or a mix, to Decimal.
+"""Numbers written in Arabic digits, Chinese numerals, or a mix, to Decimal;
+and the words around a figure that qualify it.
 
-``parse_number("160.7")`` → ``Decimal("160.7")``; ``"三十五"`` → 35;
-``"1.2万"`` → 12000; ``"5万4千6百"`` → 54600; ``"二点五"`` → 2.5;
-``"一千零五"`` → 1005; ``"壹佰贰拾"`` → 120; ``"1,100.9亿"`` → 110090000000.
-Exact: Decimal throughout, never float.
+Part 1, the parser. ``parse_number("160.7")`` → ``Decimal("160.7")``;
+``"三十五"`` → 35; ``"1.2万"`` → 12000; ``"5万4千6百"`` → 54600; ``"二点五"`` → 2.5;
+``"一千零五"`` → 1005; ``"壹佰贰拾"`` → 120; ``"1,100.9亿"`` → 110090000000;
+``"四万万"`` → 400000000; ``"十余万"`` → 100000 (approximate markers are dropped);
+``"负三十二"`` → -32; ``"五分之一"`` → 0.2; ``"3又一千分之23"`` → 3.023;
+``"１６/5"`` → 3.2; ``"2e5"`` → 200000; ``"一打"`` → 12. Exact: Decimal
+throughout, never float. Full-width and traditional forms are read too.
 
-The character classes live in ``patterns/numbers.yaml``; :data:`NUMBER` is a
-regex fragment matching one number (used by the money, percentage, count and
-date extractors).
+:func:`NUMBER` is a regex fragment matching one number in the *normalised*
+text (half-width, simplified, no spaces between Chinese characters). It is
+narrower than the parser on purpose: no signs, fractions, Latin suffixes or
+approximate markers, and a Chinese number must start with a digit or 十
+(``万元GDP`` and ``数千万元`` hold no number).
+
+Part 2, the words around a figure (``patterns/qualifiers.yaml``), shared by
+the amount, percentage and count extractors: :func:`qualifier_before`,
+:func:`qualifier_after`, :func:`qualifier_inside` and :func:`is_target`.
+
+The character classes and words live in ``patterns/numbers.yaml`` and
+``patterns/qualifiers.yaml``.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
-from decimal import Decimal, InvalidOperation
-from typing import Optional
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import TYPE_CHECKING, Optional
 
 import regex
 
 import patterns
+
+from .normalize import fold_width, to_simplified
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .doc import Doc
+
+# ---------------------------------------------------------------------------
+# tables
 
 
 @functools.lru_cache(maxsize=1)
@@ -34,7 +56,16 @@ def _table() -> dict:
         "digits": digits,
         "small": small_units,
         "big": big_units,
+        "units": {**small_units, **big_units},
         "point": set(data["point"]),
+        "leading": set(data.get("leading_units", "")),
+        "approx": set(data.get("approx_markers", "")),
+        "negative": list(data.get("negative", [])),
+        "frac": data.get("fraction_word", "分之"),
+        "frac_join": data.get("fraction_whole_joiner", "又"),
+        "words": {w: Decimal(str(v)) for w, v in (data.get("words") or {}).items()},
+        "mult": {w: Decimal(str(v)) for w, v in (data.get("multipliers") or {}).items()},
+        "latin": {w: Decimal(str(v)) for w, v in (data.get("latin_suffixes") or {}).items()},
     }
 
 
@@ -44,6 +75,10 @@ def _chars(kind: str) -> str:
         return "".join(t["digits"])
     if kind == "units":
         return "".join(t["small"]) + "".join(t["big"])
+    if kind == "big":
+        return "".join(t["big"])
+    if kind == "leading":
+        return "".join(t["leading"])
     return "".join(t["point"])
 
 
@@ -53,10 +88,11 @@ def number_fragment() -> str:
     d = regex.escape(_chars("digits"))
     u = regex.escape(_chars("units"))
     p = regex.escape(_chars("point"))
-    arabic = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-    chinese = rf"[{d}{u}](?:[{d}{u}]|[{p}](?=[{d}]))*"
-    # arabic followed by Chinese units (1.2万, 5万4千6百, 3万4000)
-    mixed = rf"{arabic}(?:[{u}](?:{arabic}|[{d}])?)*"
+    lead = regex.escape(_chars("leading"))
+    arabic = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
+    chinese = rf"[{d}{lead}](?:[{d}{u}]|[{p}](?=[{d}]))*"
+    # arabic followed by Chinese units (1.2万, 5万4千6百, 3万4000, 1.2万亿)
+    mixed = rf"{arabic}(?:[{u}](?:{arabic}|[{d}](?![{p}]))?)*"
     return rf"(?:{mixed}|{chinese})"
 
 
@@ -64,19 +100,43 @@ def NUMBER() -> str:  # noqa: N802 - reads like a constant at call sites
     return number_fragment()
 
 
-def _parse_chinese_int(s: str) -> Optional[Decimal]:
-    """Integer part written with Chinese numerals and units (may include Arabic digit runs)."""
+# ---------------------------------------------------------------------------
+# the parser
+
+_SPACE = regex.compile(r"\s+")
+_GROUPING = regex.compile(r"(?<=\d)[,，](?=\d{3}(?!\d))")
+_MIXED_FRACTION = regex.compile(r"^\s*(\d+)\s+(\d+)\s*/\s*(\d+)\s*$")
+_SLASH = regex.compile(r"^(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)$")
+_SCI = regex.compile(r"^(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+_POWER = regex.compile(r"^(\d+(?:\.\d+)?|\.\d+)\^([-+]*)(\d+)$")
+_PLAIN = regex.compile(r"^(?:\d+\.?\d*|\.\d+)$")
+
+
+def _prep(text: str) -> str:
+    return to_simplified(fold_width(text))
+
+
+def _strip_sign(s: str) -> tuple[int, str]:
+    """Leading sign(s): ``负``/``-`` make the number negative (one sign only)."""
     t = _table()
-    digits, small, big = t["digits"], t["small"], t["big"]
-    total = Decimal(0)  # completed sections above 万/亿
-    section = Decimal(0)  # current section below the next big unit
-    number: Optional[Decimal] = None  # pending digit(s)
-    i = 0
+    for neg in t["negative"]:
+        if s.startswith(neg) and len(s) > len(neg):
+            return -1, s[len(neg):]
+    if s.startswith("+") and len(s) > 1:
+        return 1, s[1:]
+    return 1, s
+
+
+def _section(s: str) -> Optional[Decimal]:
+    """A number below 万 (no big units): digits, 十百千, 零, Arabic runs."""
+    t = _table()
+    digits, small = t["digits"], t["small"]
+    total = Decimal(0)
+    number: Optional[Decimal] = None
+    last_unit: Optional[int] = None
+    zero_before = False
     seen = False
-    n = len(s)
-    # plain digit sequence like 二〇二三 or 一九九九
-    if s and all(ch in digits for ch in s) and len(s) > 1:
-        return Decimal("".join(str(digits[ch]) for ch in s))
+    i, n = 0, len(s)
     while i < n:
         ch = s[i]
         if ch.isdigit() or ch == ".":
@@ -88,61 +148,92 @@ def _parse_chinese_int(s: str) -> Optional[Decimal]:
             except InvalidOperation:
                 return None
             seen = True
+            zero_before = False
             i = j
             continue
         if ch in digits:
-            number = Decimal(digits[ch])
+            if digits[ch] == 0:
+                number = None
+                zero_before = True
+            else:
+                if number is not None and i > 0 and s[i - 1] in digits:
+                    return None  # 二三十, 七八百: a vague "twenty or thirty", no number
+                number = Decimal(digits[ch])
             seen = True
         elif ch in small:
-            section += (number if number is not None else Decimal(1)) * small[ch]
+            total += (number if number is not None else Decimal(1)) * small[ch]
             number = None
+            last_unit = small[ch]
+            zero_before = False
             seen = True
-        elif ch in big:
-            unit = big[ch]
-            value = section + (number if number is not None else Decimal(0))
-            if value == 0:
-                value = Decimal(1)
-            # 万亿: a big unit right after another multiplies the whole
-            if total and unit > 0 and section == 0 and number is None and i > 0 and s[i - 1] in big:
-                total *= unit
-            else:
-                if total and big.get(s[i - 1] if i > 0 else "", 0) == 0 and total < unit:
-                    # e.g. 一千万亿 handled above; here total from lower unit (万) then 亿
-                    total = (total + value) * unit
-                else:
-                    total += value * unit
-            section = Decimal(0)
-            number = None
-            seen = True
-        elif ch in ",，":
-            pass
         else:
             return None
         i += 1
     if not seen:
         return None
-    rest = number if number is not None else Decimal(0)
-    # 一万五 = 15000: a trailing digit after a unit is one order below it
-    if number is not None and len(s) >= 2 and s[-2] in (small | big) and s[-1] in digits:
-        prev_unit = (small | big)[s[-2]]
-        rest = number * (prev_unit // 10 if prev_unit >= 10 else 1)
-    return total + section + rest
+    if number is not None:
+        # 两千四百五 = 2450: a lone digit right after a unit is one order below it
+        if (
+            last_unit is not None
+            and not zero_before
+            and n >= 2
+            and s[-1] in digits
+            and s[-2] in small
+        ):
+            total += number * (Decimal(last_unit) / 10)
+        else:
+            total += number
+    return total
 
 
-def parse_number(text: str) -> Optional[Decimal]:
-    """Value of one number in Arabic, Chinese or mixed form; ``None`` if not a number."""
-    s = "".join(text.split()).replace(",", "")
+def _integer_part(s: str) -> Optional[Decimal]:
+    """A number with big units (万, 亿, 兆), split at the largest, last one."""
+    t = _table()
+    big, digits = t["big"], t["digits"]
     if not s:
         return None
+    if len(s) > 1 and all(ch in digits for ch in s):  # 二〇二三
+        return Decimal("".join(str(digits[ch]) for ch in s))
+    positions = [(big[ch], i) for i, ch in enumerate(s) if ch in big]
+    if not positions:
+        return _section(s)
+    top = max(v for v, _ in positions)
+    k = max(i for v, i in positions if v == top)
+    left, right = s[:k], s[k + 1:]
+    lv = _integer_part(left) if left else Decimal(1)
+    if lv is None:
+        return None
+    if not right:
+        rv = Decimal(0)
+    elif len(right) == 1 and right in digits and left:
+        # 一万五 = 15000, 九万四 = 94000
+        rv = Decimal(digits[right]) * (Decimal(top) / 10)
+    else:
+        rv = _integer_part(right.lstrip("零〇")) if right.strip("零〇") else Decimal(0)
+        if rv is None:
+            return None
+    return lv * top + rv
+
+
+def _plain(s: str) -> Optional[Decimal]:
+    """An unsigned number without fractions or suffixes."""
     t = _table()
-    # decimal point written in Chinese: 二点五 / 三点一四
+    if not s:
+        return None
+    if s in t["words"]:
+        return t["words"][s]
+    if _PLAIN.match(s):
+        return Decimal(s)
+    if _SCI.match(s):
+        v = Decimal(s)
+        return v if abs(v.adjusted()) <= 60 else None
+    # decimal point written in Chinese: 二点五 / 三点一四 / 一点二万 / 两千万点五五
     for p in t["point"]:
         if p in s:
             ip, _, fp = s.partition(p)
-            ipart = _parse_chinese_int(ip) if ip else Decimal(0)
+            ipart = _integer_part(ip) if ip else Decimal(0)
             if ipart is None or not fp:
                 return None
-            # the fraction may be followed by a unit: 一点二万
             k = 0
             while k < len(fp) and (fp[k] in t["digits"] or fp[k].isdigit()):
                 k += 1
@@ -151,27 +242,108 @@ def parse_number(text: str) -> Optional[Decimal]:
                 return None
             frac = Decimal("0." + "".join(str(t["digits"].get(c, c)) for c in frac_digits))
             value = ipart + frac
-            if tail:
-                mult = Decimal(1)
-                for ch in tail:
-                    u = t["small"].get(ch) or t["big"].get(ch)
-                    if u is None:
-                        return None
-                    mult *= u
-                value *= mult
+            for ch in tail:
+                u = t["units"].get(ch)
+                if u is None:
+                    return None
+                value *= u
             return value
+    return _integer_part(s)
+
+
+def _unsigned(s: str) -> Optional[Decimal]:
+    t = _table()
+    # power: 2^5, 2.5^-1, 1.1^--23
+    m = _POWER.match(s)
+    if m:
+        if len(m.group(3)) > 3:
+            return None
+        exp = int(m.group(3)) * (-1 if m.group(2).count("-") % 2 else 1)
+        with localcontext() as ctx:
+            ctx.prec = 40
+            return Decimal(m.group(1)) ** exp
+    # Latin magnitude suffix after Arabic digits: 40k, 2.5M
+    if len(s) > 1 and s[-1] in t["latin"] and _PLAIN.match(s[:-1]):
+        return Decimal(s[:-1]) * t["latin"][s[-1]]
+    # counting multiplier: 一打 = 12, 五十打 = 600
+    for w, mult in t["mult"].items():
+        if s.endswith(w) and len(s) > len(w):
+            base = _unsigned(s[: -len(w)])
+            return base * mult if base is not None else None
+    # approximate markers: 十余万, 一千多万, 二十几万, 一百零几万
+    if any(ch in t["approx"] for ch in s) and s[0] not in t["approx"]:
+        cleaned = regex.sub(rf"[零〇]?[{regex.escape(''.join(t['approx']))}]", "", s)
+        return _plain(cleaned) if cleaned else None
+    return _plain(s)
+
+
+def _signed(s: str) -> Optional[Decimal]:
+    sign, rest = _strip_sign(s)
+    v = _unsigned(rest)
+    return None if v is None else sign * v
+
+
+def _fraction(s: str) -> Optional[Decimal]:
+    """``[A又]B分之C`` = A + C/B; ``B/C``. ``None`` when ``s`` is no fraction."""
+    t = _table()
+    if t["frac"] in s:
+        head, _, numer = s.partition(t["frac"])
+        whole = None
+        if t["frac_join"] in head:
+            w, _, head = head.partition(t["frac_join"])
+            whole = _signed(w)
+            if whole is None:
+                return None
+        den, num = _signed(head), _signed(numer)
+        if den is None or num is None or den == 0:
+            return None
+        with localcontext() as ctx:
+            ctx.prec = 34
+            value = num / den
+        if whole is not None:
+            value = whole + value if whole >= 0 else whole - value
+        return value
+    m = _SLASH.match(s)
+    if m:
+        den = Decimal(m.group(2))
+        if den == 0:
+            return None
+        with localcontext() as ctx:
+            ctx.prec = 34
+            return Decimal(m.group(1)) / den
+    return None
+
+
+def parse_number(text: str) -> Optional[Decimal]:
+    """Value of one number in Arabic, Chinese or mixed form; ``None`` if not a number."""
+    if not text or not text.strip():
+        return None
+    s = _prep(text)
+    m = _MIXED_FRACTION.match(s)  # "1 4/3" = 1 + 4/3 (needs the space)
+    if m:
+        return Decimal(m.group(1)) + Decimal(m.group(2)) / Decimal(m.group(3))
+    s = _GROUPING.sub("", _SPACE.sub("", s))
+    if not s:
+        return None
+    sign, rest = _strip_sign(s)
     try:
-        return Decimal(s)
-    except InvalidOperation:
-        pass
-    # Arabic number followed by units only: 1.2万, 160.7亿, 1.2万亿
-    m = regex.fullmatch(r"(\d+(?:\.\d+)?)([^\d]+)", s)
-    if m and all(ch in t["small"] or ch in t["big"] for ch in m.group(2)):
-        mult = Decimal(1)
-        for ch in m.group(2):
-            mult *= t["small"].get(ch) or t["big"].get(ch)
-        return Decimal(m.group(1)) * mult
-    return _parse_chinese_int(s)
+        frac = _fraction(rest)
+        if frac is not None:
+            return _bounded(sign * frac)
+        v = _unsigned(rest)
+        return None if v is None else _bounded(sign * v)
+    except (InvalidOperation, ArithmeticError):
+        return None
+
+
+#: Magnitudes beyond this are no figure of a report (and would make huge ints).
+_LIMIT = Decimal(10) ** 40
+
+
+def _bounded(v: Decimal) -> Optional[Decimal]:
+    if not v.is_finite() or abs(v) >= _LIMIT:
+        return None
+    return v
 
 
 def to_int_exact(value: Decimal) -> Optional[int]:
@@ -188,3 +360,217 @@ def decimal_to_json(value: Optional[Decimal]):
     if value == value.to_integral_value():
         return int(value)
     return float(str(value.normalize()))
+
+
+def match_text(doc: "Doc") -> str:
+    """``doc.text`` for number matching: a full-width comma between half-width
+    digits is a clause break, not a thousands separator (``$20，300美圆`` is two
+    prices), so it is masked with ``;`` (same length, same offsets). Between
+    full-width digits (``１１１，１１１``) it stays a separator."""
+    key = "numbers.match_text"
+    if key in doc.cache:
+        return doc.cache[key]
+    text = doc.text
+    orig, offs = doc.original, doc.norm.offsets
+    chars = None
+    for i, ch in enumerate(text):
+        if ch == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+            if orig[offs[i]] == "，" and (orig[offs[i - 1]].isascii() or orig[offs[i + 1]].isascii()):
+                if chars is None:
+                    chars = list(text)
+                chars[i] = ";"
+    out = "".join(chars) if chars is not None else text
+    doc.cache[key] = out
+    return out
+
+
+# ---------------------------------------------------------------------------
+# words around a figure: qualifier and target (patterns/qualifiers.yaml)
+
+#: Characters that end a clause (the unit a role or qualifier word belongs to).
+CLAUSE_SEPS = ",;。:!?，；：！？\n"
+
+
+@functools.lru_cache(maxsize=1)
+def _qual() -> dict:
+    data = patterns.load("qualifiers")
+    q = data["qualifiers"]
+
+    def words(side: str) -> dict[str, str]:
+        out = {}
+        for qual, ws in (q.get(side) or {}).items():
+            for w in ws:
+                out[w] = qual
+        return out
+
+    tg = data["target"]
+    return {
+        "before": words("before"),
+        "after": words("after"),
+        "inside": words("inside"),
+        "not_after": {w: set(v) for w, v in (q.get("not_after") or {}).items()},
+        "forward": [regex.compile(p) for p in tg["forward"]],
+        "backward": list(tg["backward"]),
+        "actual": list(tg["actual"]),
+        "openers": list(tg.get("plan_openers") or []),
+        "policy": list(tg.get("policy_openers") or []),
+        "roles": set(tg.get("roles") or []),
+    }
+
+
+def qualifier_words(side: str) -> dict[str, str]:
+    """``word -> qualifier`` for ``before``, ``after`` or ``inside``."""
+    return _qual()[side]
+
+
+def qualifier_before(doc: "Doc", nstart: int) -> tuple[Optional[str], int]:
+    """Qualifier word ending right before ``nstart`` and where the fact's text
+    should start: at the word when it is glued to the number, else at the
+    number (a line break between them in the original keeps it out)."""
+    text = doc.text
+    at = nstart
+    if at > 0 and text[at - 1] == "\n":
+        at -= 1  # a line break the normaliser kept: the word may end the line above
+    best = None
+    for w, qual in _qual()["before"].items():
+        if at >= len(w) and text.startswith(w, at - len(w)):
+            if best is None or len(w) > len(best[0]):
+                best = (w, qual)
+    if best is None:
+        return None, nstart
+    if at != nstart:
+        return best[1], nstart
+    w, qual = best
+    ws = at - len(w)
+    blocked = _qual()["not_after"].get(w)
+    if blocked and ws > 0 and text[ws - 1] in blocked:
+        return None, nstart
+    o_end = doc.norm.offsets[nstart - 1] + 1
+    o_num = doc.norm.offsets[nstart]
+    if "\n" in doc.original[o_end:o_num]:
+        return qual, nstart
+    return qual, ws
+
+
+def qualifier_after(text: str, nend: int) -> tuple[Optional[str], int]:
+    """Qualifier word right after ``nend`` (以上, 左右 ...) and the new end."""
+    best = None
+    for w, qual in _qual()["after"].items():
+        if text.startswith(w, nend):
+            if best is None or len(w) > len(best[0]):
+                best = (w, qual)
+    if best is None:
+        return None, nend
+    return best[1], nend + len(best[0])
+
+
+def qualifier_inside(word: Optional[str]) -> Optional[str]:
+    """Qualifier of a marker between a number and its unit (1000余万元)."""
+    if not word:
+        return None
+    return _qual()["inside"].get(word)
+
+
+def combine_qualifiers(*quals: Optional[str]) -> str:
+    """The first stated qualifier wins; none stated is ``exact``."""
+    for q in quals:
+        if q:
+            return q
+    return "exact"
+
+
+def clause_start(text: str, i: int, seps: str = CLAUSE_SEPS, floor: int = 0) -> int:
+    j = i
+    while j > floor and text[j - 1] not in seps:
+        j -= 1
+    return j
+
+
+def clause_end(text: str, i: int, seps: str = CLAUSE_SEPS, ceil: Optional[int] = None) -> int:
+    ceil = len(text) if ceil is None else ceil
+    j = i
+    while j < ceil and text[j] not in seps:
+        j += 1
+    return j
+
+
+def _inside_quotes(text: str, start: int, i: int) -> bool:
+    seg = text[start:i]
+    return seg.count("“") > seg.count("”") or seg.count("「") > seg.count("」")
+
+
+def _last_forward(text: str, start: int, end: int) -> Optional[int]:
+    """End of the last goal word in ``text[start:end]``. A goal word inside a
+    quotation governs only figures inside the same quotation (a slogan such as
+    “跑出加速度，确保高质量” governs nothing outside it)."""
+    last = None
+    for rx in _qual()["forward"]:
+        for m in rx.finditer(text, start, end):
+            if _inside_quotes(text, start, m.start()) and "”" in text[m.end():end]:
+                continue
+            if last is None or m.end() > last:
+                last = m.end()
+    return last
+
+
+def _has_actual(seg: str) -> bool:
+    return any(w in seg for w in _qual()["actual"])
+
+
+def _plan_mode(doc: "Doc", sent_start: int) -> bool:
+    """Does an earlier sentence of the paragraph open with a plan word (要……)?"""
+    text = doc.text
+    para = text.rfind("\n", 0, sent_start) + 1
+    mode = False
+    sents = doc.norm.sentences
+    k = bisect.bisect_left(sents, (para, -1))
+    for s, e in sents[k:]:
+        if s >= sent_start:
+            break
+        body = text[s:e].lstrip(" \n\"“”'‘’(")
+        if any(body.startswith(w) for w in _qual()["openers"]):
+            mode = True
+        elif mode and _has_actual(text[s:e]):
+            mode = False
+    return mode
+
+
+def is_target(doc: "Doc", nstart: int, nend: int, role: Optional[str] = None) -> bool:
+    """Is the figure at ``[nstart, nend)`` a goal, plan or commitment?
+
+    True when its role is a plan by definition (计划投资), when a goal word
+    follows it (……的目标), or when a goal word governs it from earlier in the
+    sentence (or the paragraph is in plan mode) and neither an actual-result
+    word in its clause nor an attributive ``……的 + noun`` reading says
+    otherwise.
+    """
+    q = _qual()
+    text = doc.text
+    if role and role in q["roles"]:
+        return True
+    ss, se = doc.sentence(nstart)
+    ce = clause_end(text, nend, ceil=se)
+    after = text[nend:ce]
+    for w in q["backward"]:
+        k = after.find(w)
+        if 0 <= k <= 3:
+            return True
+    trig = _last_forward(text, ss, nstart)
+    if trig is None:
+        if not _plan_mode(doc, ss):
+            return False
+        body = text[ss:se].lstrip(" \n\"“”'‘’(")
+        if any(body.startswith(w) for w in q["policy"]):
+            return False
+        trig = ss
+    if _has_actual(text[trig:nstart]):
+        return False
+    # attributive: the clause goes on to 的 before any other figure
+    ae = clause_end(text, nend, seps=CLAUSE_SEPS, ceil=se)
+    tail = text[nend:ae]
+    cut = regex.search(r"\d", tail)
+    if cut:
+        tail = tail[: cut.start()]
+    if "的" in tail:
+        return False
+    return True
