@@ -248,7 +248,7 @@ def eval_cmd(
         raise typer.Exit(2)
     ev = evaluate(gold_dir, given_dates=given_dates)
     reg = None
-    if registry and (gold_dir / "registry.json").exists():
+    if registry and any(gold_dir.glob("*registry*.json")):
         try:
             from db.evaluate import evaluate_registry  # type: ignore
         except ImportError:
@@ -274,7 +274,10 @@ def eval_cmd(
     rd = "  ".join(f"{a[:3]}: {v['predicted']}({v['gold']})" for a, v in ev.reference_dates.items())
     out.print(f"参考日期 推断(金标准)：{rd}")
     if reg is not None:
-        out.print(f"项目归并（成对）：精确率 {reg['precision']:.3f} 召回率 {reg['recall']:.3f} F1 {reg['f1']:.3f}")
+        out.print(f"项目归并（成对，金标准提及）：精确率 {reg['precision']:.3f} 召回率 {reg['recall']:.3f} F1 {reg['f1']:.3f}")
+        e2e = reg.get("details", {}).get("end_to_end")
+        if e2e:
+            out.print(f"项目归并（成对，端到端）：精确率 {e2e['precision']:.3f} 召回率 {e2e['recall']:.3f} F1 {e2e['f1']:.3f}")
     if misses:
         for kind, sc in ev.kinds.items():
             for m in sc.misses:

@@ -1,0 +1,456 @@
+"""Read the registry: the functions behind the query commands, and the typed
+views other modules use (:func:`load_stored_reports`, :func:`registry_projects`).
+
+Every filter is passed to SQLite as a parameter; SQL text is only ever built from
+fixed fragments in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import json
+from decimal import Decimal
+from typing import Any, Optional
+
+import sqlite_utils
+from pydantic import TypeAdapter
+
+from extract.models import PHASE_ORDER, Fact
+from extract.numbers import parse_number
+
+from .models import RegistryProject, StoredReport
+
+#: Chinese labels accepted for ``--phase`` (the stored values are the English codes)
+PHASE_WORDS = {
+    "谋划": "planned", "储备": "planned", "签约": "signed", "摘牌": "land", "拿地": "land",
+    "开工": "started", "在建": "under_construction", "续建": "under_construction",
+    "封顶": "topped_out", "竣工": "completed", "建成": "completed", "投产": "in_production",
+    "投用": "in_production", "运营": "in_production", "达效": "at_capacity", "达产": "at_capacity",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _fact_adapter() -> TypeAdapter:
+    return TypeAdapter(Fact)
+
+
+def fact_from_json(data: str | dict):
+    """A pydantic fact from its stored JSON."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    return _fact_adapter().validate_python(data)
+
+
+def _date(value: Optional[str]) -> Optional[_dt.date]:
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+# --- typed views for other modules ---------------------------------------------
+
+
+def load_stored_reports(db: sqlite_utils.Database) -> list[StoredReport]:
+    """Every stored report with its facts (pydantic objects, in stored order) and
+    ``project_of``: index into ``facts`` -> registry project id for every project
+    mention that reconciliation assigned."""
+    facts_by_report: dict[int, list] = {}
+    fact_index: dict[int, tuple[int, int]] = {}
+    for fid, rid, data in db.execute("SELECT id, report_id, data FROM facts ORDER BY report_id, idx"):
+        lst = facts_by_report.setdefault(rid, [])
+        fact_index[fid] = (rid, len(lst))
+        lst.append(fact_from_json(data))
+    project_of: dict[int, dict[int, int]] = {}
+    for fid, pid in db.execute("SELECT fact_id, project_id FROM project_mentions"):
+        if fid in fact_index:
+            rid, i = fact_index[fid]
+            project_of.setdefault(rid, {})[i] = pid
+    out = []
+    for row in db.query(
+        "SELECT id, path, title, text, sha256, reference_date, reference_date_source FROM reports ORDER BY id"
+    ):
+        out.append(
+            StoredReport(
+                id=row["id"],
+                path=row["path"] or "",
+                title=row["title"],
+                text=row["text"],
+                sha256=row["sha256"],
+                reference_date=_date(row["reference_date"]),
+                reference_date_source=row["reference_date_source"],
+                facts=facts_by_report.get(row["id"], []),
+                project_of=project_of.get(row["id"], {}),
+            )
+        )
+    return out
+
+
+def registry_projects(db: sqlite_utils.Database) -> list[RegistryProject]:
+    """Every registry project (id, canonical name, aliases, current phase, investment)."""
+    return [
+        RegistryProject(
+            id=r["id"],
+            name=r["name"],
+            aliases=json.loads(r["aliases"] or "[]"),
+            phase=r["phase"],
+            investment_yuan=r["investment_yuan"],
+        )
+        for r in db.query("SELECT id, name, aliases, phase, investment_yuan FROM projects ORDER BY id")
+    ]
+
+
+def name_variants(db: sqlite_utils.Database) -> dict[int, list[dict]]:
+    """Projects whose mentions spell the name in more than one way (beyond
+    place prefixes, ``项目``, brackets and line breaks): project id -> the
+    mentions with their spelling (``variant`` says how each relates to the
+    canonical name: ``spelling`` for a probable typo, ``abbreviation`` …)."""
+    out: dict[int, list[dict]] = {}
+    rows = list(
+        db.query(
+            """SELECT m.project_id, m.fact_id, m.name, m.name_key, m.variant, m.link, f.start, f."end", f.text,
+                      r.path, r.id AS report_id
+               FROM project_mentions m JOIN facts f ON f.id = m.fact_id JOIN reports r ON r.id = m.report_id
+               ORDER BY m.project_id, r.id, f.start"""
+        )
+    )
+    by_project: dict[int, list[dict]] = {}
+    for r in rows:
+        by_project.setdefault(r["project_id"], []).append(r)
+    for pid, ms in by_project.items():
+        if len({m["name_key"] for m in ms}) > 1:
+            out[pid] = ms
+    return out
+
+
+# --- money and filters ----------------------------------------------------------
+
+
+def parse_money(text: str) -> int:
+    """``10亿`` / ``5000万`` / ``1.5亿元`` / ``300000`` -> integer yuan, exactly."""
+    s = "".join(str(text).split())
+    for suffix in ("人民币", "元"):
+        if s.endswith(suffix):
+            s = s[: -len(suffix)]
+    value = parse_number(s)
+    if value is None:
+        raise ValueError(f"无法识别的金额：{text!r}（例：10亿、5000万、1.5亿元）")
+    value = Decimal(value)
+    if value != value.to_integral_value():
+        raise ValueError(f"金额不是整数元：{text!r}")
+    return int(value)
+
+
+def parse_phase(value: str) -> str:
+    v = value.strip()
+    if v in PHASE_ORDER:
+        return v
+    if v in PHASE_WORDS:
+        return PHASE_WORDS[v]
+    raise ValueError(
+        f"未知的阶段：{value!r}；可用 {', '.join(PHASE_ORDER)} 或 {', '.join(PHASE_WORDS)}"
+    )
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere (``%``/``_`` escaped with ``\\``)."""
+    esc = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{esc}%"
+
+
+# --- projects -----------------------------------------------------------------------
+
+
+def _mentions_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {pid: [] for pid in project_ids}
+    if not project_ids:
+        return out
+    wanted = set(project_ids)
+    for r in db.query(
+        """SELECT m.project_id, m.fact_id, m.variant, m.link, m.event_date, f.start, f."end", f.text,
+                  f.phase, f.batch, f.batch_list, f.investment_yuan, r.path, r.id AS report_id,
+                  r.reference_date
+           FROM project_mentions m JOIN facts f ON f.id = m.fact_id JOIN reports r ON r.id = m.report_id
+           ORDER BY m.project_id, r.id, f.start"""
+    ):
+        if r["project_id"] in wanted:
+            out[r["project_id"]].append(r)
+    return out
+
+
+def list_projects(
+    db: sqlite_utils.Database,
+    phase: Optional[str] = None,
+    since: Optional[_dt.date] = None,
+    until: Optional[_dt.date] = None,
+    min_investment: Optional[int] = None,
+    batch: Optional[int] = None,
+    name: Optional[str] = None,
+) -> list[dict[str, Any]]:
+    """Registry projects matching every given filter, with their mentions.
+
+    ``since``/``until``: the project has a mention dated in that range (the date
+    the mention's sentence gives, else its report's date). ``batch``: a mention
+    names that "三个一批" round. ``name``: the name or an alias contains the text.
+    """
+    where, params = [], []
+    if phase:
+        where.append("p.phase = ?")
+        params.append(parse_phase(phase))
+    if min_investment is not None:
+        where.append("p.investment_yuan >= ?")
+        params.append(int(min_investment))
+    if name:
+        where.append("(p.name LIKE ? ESCAPE '\\' OR p.aliases LIKE ? ESCAPE '\\')")
+        params += [like_pattern(name), like_pattern(name)]
+    if since or until or batch is not None:
+        sub, sp = [], []
+        if since:
+            sub.append("m.event_date >= ?")
+            sp.append(since.isoformat())
+        if until:
+            sub.append("m.event_date <= ?")
+            sp.append(until.isoformat())
+        if batch is not None:
+            sub.append("f.batch = ?")
+            sp.append(int(batch))
+        where.append(
+            "EXISTS (SELECT 1 FROM project_mentions m JOIN facts f ON f.id = m.fact_id "
+            "WHERE m.project_id = p.id AND " + " AND ".join(sub) + ")"
+        )
+        params += sp
+    sql = "SELECT p.* FROM projects p"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY p.id"
+    rows = list(db.query(sql, params))
+    mentions = _mentions_of(db, [r["id"] for r in rows])
+    out = []
+    for r in rows:
+        out.append(_project_dict(r, mentions.get(r["id"], [])))
+    return out
+
+
+def _project_dict(r: dict, mentions: list[dict]) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "name": r["name"],
+        "aliases": json.loads(r["aliases"] or "[]"),
+        "phase": r["phase"],
+        "investment_yuan": r["investment_yuan"],
+        "mentions": [
+            {"path": m["path"], "start": m["start"], "end": m["end"], "text": m["text"]} for m in mentions
+        ],
+        "variants": json.loads(r["variants"] or "[]"),
+        "phase_date": r["phase_date"],
+        "target_phase": r["target_phase"],
+        "first_date": r["first_date"],
+        "last_date": r["last_date"],
+        "n_reports": r["n_reports"],
+        "batches": sorted({m["batch"] for m in mentions if m["batch"] is not None}),
+        "notes": json.loads(r["notes"] or "[]"),
+    }
+
+
+def find_project(db: sqlite_utils.Database, ref: str | int) -> list[dict]:
+    """Projects matching an id, an exact name or alias, or (failing that) a name part."""
+    s = str(ref).strip()
+    if s.isdigit():
+        rows = list(db.query("SELECT * FROM projects WHERE id = ?", [int(s)]))
+        if rows:
+            return rows
+    rows = list(db.query("SELECT * FROM projects WHERE name = ? ORDER BY id", [s]))
+    if rows:
+        return rows
+    rows = [
+        r
+        for r in db.query("SELECT * FROM projects ORDER BY id")
+        if s in json.loads(r["aliases"] or "[]")
+    ]
+    if rows:
+        return rows
+    return list(
+        db.query(
+            "SELECT * FROM projects WHERE name LIKE ? ESCAPE '\\' OR aliases LIKE ? ESCAPE '\\' ORDER BY id",
+            [like_pattern(s), like_pattern(s)],
+        )
+    )
+
+
+def project_detail(db: sqlite_utils.Database, project_id: int) -> Optional[dict[str, Any]]:
+    """One project with its history: every mention (with its phase, round and
+    investment) and every other fact in the mentions' sentences, each with its
+    date, report and sentence, oldest first."""
+    rows = list(db.query("SELECT * FROM projects WHERE id = ?", [project_id]))
+    if not rows:
+        return None
+    proj = _project_dict(rows[0], _mentions_of(db, [project_id])[project_id])
+    history = []
+    seen = set()
+    for m in db.query(
+        """SELECT m.fact_id, m.event_date, m.event_date_source, m.variant, m.link, f.report_id,
+                  f.sentence_start, f.sentence_end
+           FROM project_mentions m JOIN facts f ON f.id = m.fact_id WHERE m.project_id = ?""",
+        [project_id],
+    ):
+        facts = [
+            f
+            for f in db.query(
+                """SELECT f.*, r.path, r.title, r.reference_date FROM facts f JOIN reports r ON r.id = f.report_id
+                   WHERE f.report_id = ? AND (f.id = ? OR (f.sentence_start = ? AND f.sentence_end = ?
+                         AND f.kind IN ('amount', 'date', 'count', 'percentage', 'phase_event')))
+                   ORDER BY f.start""",
+                [m["report_id"], m["fact_id"], m["sentence_start"], m["sentence_end"]],
+            )
+        ]
+        for f in facts:
+            if f["id"] in seen:
+                continue
+            seen.add(f["id"])
+            is_mention = f["id"] == m["fact_id"]
+            history.append(
+                {
+                    "fact_id": f["id"],
+                    "kind": f["kind"],
+                    "mention": is_mention,
+                    "date": m["event_date"],
+                    "date_source": m["event_date_source"],
+                    "report_id": f["report_id"],
+                    "path": f["path"],
+                    "title": f["title"],
+                    "reference_date": f["reference_date"],
+                    "start": f["start"],
+                    "end": f["end"],
+                    "text": f["text"],
+                    "sentence": f["sentence"],
+                    "sentence_start": f["sentence_start"],
+                    "fact": json.loads(f["data"]),
+                    "variant": m["variant"] if is_mention else None,
+                    "link": m["link"] if is_mention else None,
+                }
+            )
+    history.sort(key=lambda h: (h["date"] or "", h["report_id"], h["start"]))
+    proj["history"] = history
+    proj["events"] = list(
+        db.query(
+            """SELECT e.kind, e.value, e.date, e.date_source, e.is_target, e.fact_id, r.path
+               FROM project_events e JOIN reports r ON r.id = e.report_id
+               WHERE e.project_id = ? ORDER BY e.date, e.fact_id""",
+            [project_id],
+        )
+    )
+    return proj
+
+
+# --- facts and articles ---------------------------------------------------------------
+
+
+def list_facts(
+    db: sqlite_utils.Database,
+    kind: Optional[str] = None,
+    role: Optional[str] = None,
+    report: Optional[str] = None,
+    project: Optional[int] = None,
+    phase: Optional[str] = None,
+    since: Optional[_dt.date] = None,
+    until: Optional[_dt.date] = None,
+    min_value: Optional[int] = None,
+    text: Optional[str] = None,
+    target: Optional[bool] = None,
+    limit: Optional[int] = None,
+) -> list[dict[str, Any]]:
+    """Stored facts matching every given filter, in report order.
+
+    ``report``: a report id or (part of) its path. ``since``/``until``: the
+    report's reference date. ``min_value``: amounts of at least that many yuan.
+    """
+    where, params = [], []
+    if kind:
+        where.append("f.kind = ?")
+        params.append(kind)
+    if role:
+        where.append("f.role = ?")
+        params.append(role)
+    if report:
+        if str(report).isdigit():
+            where.append("f.report_id = ?")
+            params.append(int(report))
+        else:
+            where.append("r.path LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(str(report)))
+    if project is not None:
+        where.append("f.id IN (SELECT fact_id FROM project_mentions WHERE project_id = ?)")
+        params.append(int(project))
+    if phase:
+        where.append("f.phase = ?")
+        params.append(parse_phase(phase))
+    if since:
+        where.append("r.reference_date >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("r.reference_date <= ?")
+        params.append(until.isoformat())
+    if min_value is not None:
+        where.append("f.value_yuan >= ?")
+        params.append(int(min_value))
+    if text:
+        where.append("f.text LIKE ? ESCAPE '\\'")
+        params.append(like_pattern(text))
+    if target is not None:
+        where.append("f.target = ?")
+        params.append(int(target))
+    sql = (
+        "SELECT f.*, r.path, r.reference_date, m.project_id FROM facts f JOIN reports r ON r.id = f.report_id "
+        "LEFT JOIN project_mentions m ON m.fact_id = f.id"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY f.report_id, f.start, f.idx"
+    if limit:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    out = []
+    for r in db.query(sql, params):
+        d = json.loads(r["data"])
+        d.update(
+            {
+                "id": r["id"],
+                "report_id": r["report_id"],
+                "path": r["path"],
+                "reference_date": r["reference_date"],
+                "sentence": r["sentence"],
+                "project_id": r["project_id"],
+            }
+        )
+        out.append(d)
+    return out
+
+
+def list_articles(
+    db: sqlite_utils.Database,
+    since: Optional[_dt.date] = None,
+    until: Optional[_dt.date] = None,
+    text: Optional[str] = None,
+) -> list[dict[str, Any]]:
+    where, params = [], []
+    if since:
+        where.append("r.reference_date >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("r.reference_date <= ?")
+        params.append(until.isoformat())
+    if text:
+        where.append("(r.title LIKE ? ESCAPE '\\' OR r.path LIKE ? ESCAPE '\\')")
+        params += [like_pattern(text), like_pattern(text)]
+    sql = """SELECT r.id, r.path, r.title, r.url, r.sha256, r.reference_date, r.reference_date_source,
+                    r.encoding, r.source_format, r.n_chars, r.ingested_at,
+                    (SELECT COUNT(*) FROM facts f WHERE f.report_id = r.id) AS n_facts,
+                    (SELECT COUNT(*) FROM facts f WHERE f.report_id = r.id AND f.kind = 'project') AS n_projects
+             FROM reports r"""
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY r.id"
+    return list(db.query(sql, params))

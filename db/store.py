@@ -1,0 +1,376 @@
+"""The registry's storage: schema and writes, on SQLite through sqlite-utils.
+
+Tables
+------
+``reports``          one row per report, keyed by :func:`content_hash` of its text
+                     (the same release re-encoded, with a BOM or CRLF line ends, or
+                     arriving twice is stored once);
+``facts``            every extracted fact: span, text, sentence, the full fact as
+                     JSON (``data``) plus typed columns for queries;
+``project_mentions`` project facts -> registry project (written by :mod:`db.reconcile`);
+``projects``         the registry (derived; rebuilt by every reconciliation);
+``project_events``   the dated phase and investment statements a project's current
+                     state is derived from;
+``decisions``        editors' corrections (merge / split / alias / rename), stored as
+                     data and re-applied by every reconciliation;
+``reports_fts``      FTS5 index of jieba-segmented words (:mod:`db.search`);
+``meta``             key/value bookkeeping (schema version, last project id …).
+
+Writes go through :func:`store_report`, one transaction per report: a crash leaves
+each report either fully stored (text, facts, search index) or absent.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import unicodedata
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import sqlite_utils
+
+SCHEMA_VERSION = "1"
+DEFAULT_DB = "xiangmu.db"
+
+_SCHEMA = [
+    """
+    CREATE TABLE IF NOT EXISTS reports (
+        id INTEGER PRIMARY KEY,
+        sha256 TEXT NOT NULL UNIQUE,
+        path TEXT,
+        title TEXT,
+        url TEXT,
+        reference_date TEXT,
+        reference_date_source TEXT,
+        encoding TEXT,
+        source_format TEXT,
+        n_chars INTEGER,
+        text TEXT NOT NULL,
+        ingested_at TEXT
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS facts (
+        id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL REFERENCES reports(id),
+        idx INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        sentence_start INTEGER,
+        sentence_end INTEGER,
+        sentence TEXT,
+        data TEXT NOT NULL,
+        value_yuan INTEGER,
+        value_max_yuan INTEGER,
+        currency TEXT,
+        qualifier TEXT,
+        role TEXT,
+        target INTEGER,
+        value NUMERIC,
+        metric TEXT,
+        noun TEXT,
+        date_start TEXT,
+        date_end TEXT,
+        granularity TEXT,
+        date_kind TEXT,
+        name TEXT,
+        phase TEXT,
+        batch INTEGER,
+        batch_list TEXT,
+        investment_yuan INTEGER,
+        UNIQUE (report_id, idx)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS facts_kind ON facts(kind, role)",
+    "CREATE INDEX IF NOT EXISTS facts_report ON facts(report_id)",
+    "CREATE INDEX IF NOT EXISTS facts_date ON facts(date_start)",
+    """
+    CREATE TABLE IF NOT EXISTS projects (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        name_key TEXT,
+        aliases TEXT NOT NULL DEFAULT '[]',
+        variants TEXT NOT NULL DEFAULT '[]',
+        phase TEXT,
+        phase_date TEXT,
+        phase_fact_id INTEGER,
+        target_phase TEXT,
+        investment_yuan INTEGER,
+        investment_fact_id INTEGER,
+        first_date TEXT,
+        last_date TEXT,
+        n_mentions INTEGER,
+        n_reports INTEGER,
+        notes TEXT NOT NULL DEFAULT '[]'
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS project_mentions (
+        fact_id INTEGER PRIMARY KEY,
+        report_id INTEGER NOT NULL,
+        start INTEGER,
+        "end" INTEGER,
+        project_id INTEGER NOT NULL,
+        name TEXT,
+        name_key TEXT,
+        variant TEXT,
+        link TEXT,
+        event_date TEXT,
+        event_date_source TEXT
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS mentions_project ON project_mentions(project_id)",
+    """
+    CREATE TABLE IF NOT EXISTS project_events (
+        project_id INTEGER NOT NULL,
+        fact_id INTEGER NOT NULL,
+        report_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        value TEXT,
+        date TEXT,
+        date_source TEXT,
+        is_target INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (fact_id, kind)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS events_project ON project_events(project_id)",
+    """
+    CREATE TABLE IF NOT EXISTS decisions (
+        id INTEGER PRIMARY KEY,
+        action TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        note TEXT,
+        created_at TEXT
+    )
+    """,
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS reports_fts USING fts5(title, body, tokenize='unicode61 remove_diacritics 0')",
+]
+
+#: typed columns copied from a fact's JSON (same names as the fact fields, except
+#: where noted in ``_COLUMN_OF``)
+_TYPED = [
+    "value_yuan", "value_max_yuan", "currency", "qualifier", "role", "target", "value",
+    "metric", "noun", "date_start", "date_end", "granularity", "date_kind", "name",
+    "phase", "batch", "batch_list", "investment_yuan",
+]
+
+
+def default_db_path() -> str:
+    """``$XIANGMU_DB`` or ``xiangmu.db`` in the current folder."""
+    return os.environ.get("XIANGMU_DB") or DEFAULT_DB
+
+
+def open_db(path: Optional[str | Path] = None) -> sqlite_utils.Database:
+    """Open (and create if needed) the registry database at ``path``."""
+    path = str(path) if path is not None else default_db_path()
+    if path != ":memory:":
+        parent = Path(path).resolve().parent
+        parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.conn.execute("PRAGMA busy_timeout = 30000")
+    if path != ":memory:":
+        with db.ensure_autocommit_on():
+            db.conn.execute("PRAGMA journal_mode = WAL")
+            db.conn.execute("PRAGMA synchronous = NORMAL")
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    have = db.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+    ).fetchone()
+    if have and get_meta(db, "schema_version") == SCHEMA_VERSION:
+        return
+    with db.atomic():
+        for stmt in _SCHEMA:
+            db.execute(stmt)
+        db.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", [SCHEMA_VERSION]
+        )
+
+
+def get_meta(db: sqlite_utils.Database, key: str, default: Optional[str] = None) -> Optional[str]:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: Optional[str]) -> None:
+    """Set a meta value (call inside a transaction, or it commits on its own)."""
+    with db.atomic():
+        db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", [key, value])
+
+
+# --- identity of a report -------------------------------------------------------
+
+
+def normalise_for_hash(text: str) -> str:
+    """The text a report is identified by: NFC, BOM dropped, ``\\n`` line ends,
+    trailing spaces of each line and blank lines at both ends removed."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text)
+    lines = [line.rstrip() for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def content_hash(text: str) -> str:
+    """sha256 of :func:`normalise_for_hash`: the key a report is stored under."""
+    return hashlib.sha256(normalise_for_hash(text).encode("utf-8")).hexdigest()
+
+
+# --- writes -----------------------------------------------------------------------
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def fact_row(report_id: int, idx: int, fact: dict[str, Any], text: str) -> dict[str, Any]:
+    """One ``facts`` row from a fact as JSON (``Fact.model_dump(mode="json")``)."""
+    ss, se = fact.get("sentence_start"), fact.get("sentence_end")
+    row: dict[str, Any] = {
+        "report_id": report_id,
+        "idx": idx,
+        "kind": fact["kind"],
+        "start": fact["start"],
+        "end": fact["end"],
+        "text": fact["text"],
+        "sentence_start": ss,
+        "sentence_end": se,
+        "sentence": text[ss:se] if ss is not None and se is not None else None,
+        "data": json.dumps(fact, ensure_ascii=False, sort_keys=True),
+    }
+    for col in _TYPED:
+        v = fact.get(col)
+        if isinstance(v, bool):
+            v = int(v)
+        row[col] = v
+    return row
+
+
+def report_id_for(db: sqlite_utils.Database, sha256: str) -> Optional[int]:
+    row = db.execute("SELECT id FROM reports WHERE sha256 = ?", [sha256]).fetchone()
+    return row[0] if row else None
+
+
+def known_hashes(db: sqlite_utils.Database) -> set[str]:
+    return {r[0] for r in db.execute("SELECT sha256 FROM reports")}
+
+
+def _insert_facts(db: sqlite_utils.Database, report_id: int, facts: Iterable[dict], text: str) -> int:
+    rows = [fact_row(report_id, i, f, text) for i, f in enumerate(facts)]
+    if rows:
+        cols = list(rows[0])
+        quoted = ", ".join(f'"{c}"' for c in cols)
+        marks = ", ".join("?" for _ in cols)
+        db.conn.executemany(
+            f"INSERT INTO facts ({quoted}) VALUES ({marks})", [[r[c] for c in cols] for r in rows]
+        )
+    return len(rows)
+
+
+def _insert_fts(db: sqlite_utils.Database, report_id: int, title_words: str, body_words: str) -> None:
+    db.execute("DELETE FROM reports_fts WHERE rowid = ?", [report_id])
+    db.execute(
+        "INSERT INTO reports_fts(rowid, title, body) VALUES (?, ?, ?)",
+        [report_id, title_words, body_words],
+    )
+
+
+def store_report(db: sqlite_utils.Database, rec: dict[str, Any], refresh: bool = False) -> tuple[str, int]:
+    """Store one extracted report in a single transaction.
+
+    ``rec`` has ``sha256, path, title, url, reference_date, reference_date_source,
+    encoding, source_format, text, facts`` (facts as JSON dicts) and optionally
+    ``title_words``/``body_words`` (segmented text for the search index).
+    Returns ``("added" | "unchanged" | "refreshed", report id)``. A report already
+    stored is left alone unless ``refresh``: then its facts and metadata derived
+    from extraction are replaced (its id, path and ingestion time stay).
+    """
+    with db.atomic():
+        existing = report_id_for(db, rec["sha256"])
+        if existing is not None and not refresh:
+            return "unchanged", existing
+        if existing is not None:
+            # project_mentions keep their spans until the next reconciliation, so
+            # project ids carry over to the new facts; their fact ids are negated
+            # so that they can never be taken for a new fact's id meanwhile
+            db.execute(
+                "UPDATE project_mentions SET fact_id = -fact_id WHERE report_id = ? AND fact_id > 0", [existing]
+            )
+            db.execute("DELETE FROM project_events WHERE report_id = ?", [existing])
+            db.execute("DELETE FROM facts WHERE report_id = ?", [existing])
+            db.execute(
+                "UPDATE reports SET reference_date = ?, reference_date_source = ?, title = COALESCE(?, title) WHERE id = ?",
+                [rec.get("reference_date"), rec.get("reference_date_source"), rec.get("title"), existing],
+            )
+            rid = existing
+            status = "refreshed"
+        else:
+            cur = db.execute(
+                """INSERT INTO reports (sha256, path, title, url, reference_date, reference_date_source,
+                                        encoding, source_format, n_chars, text, ingested_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    rec["sha256"], rec.get("path"), rec.get("title"), rec.get("url"),
+                    rec.get("reference_date"), rec.get("reference_date_source"), rec.get("encoding"),
+                    rec.get("source_format"), len(rec["text"]), rec["text"], rec.get("ingested_at") or _now(),
+                ],
+            )
+            rid = cur.lastrowid
+            status = "added"
+        _insert_facts(db, rid, rec.get("facts") or [], rec["text"])
+        if "body_words" in rec:
+            _insert_fts(db, rid, rec.get("title_words") or "", rec["body_words"])
+    return status, rid
+
+
+def add_decision(db: sqlite_utils.Database, action: str, payload: dict, note: Optional[str] = None) -> int:
+    with db.atomic():
+        cur = db.execute(
+            "INSERT INTO decisions (action, payload, note, created_at) VALUES (?, ?, ?, ?)",
+            [action, json.dumps(payload, ensure_ascii=False, sort_keys=True), note, _now()],
+        )
+    return cur.lastrowid
+
+
+def delete_decision(db: sqlite_utils.Database, decision_id: int) -> bool:
+    with db.atomic():
+        cur = db.execute("DELETE FROM decisions WHERE id = ?", [decision_id])
+    return cur.rowcount > 0
+
+
+def table_dump(
+    db: sqlite_utils.Database, exclude: Iterable[str] = (), ignore_columns: Iterable[str] = ()
+) -> dict[str, list[tuple]]:
+    """Every row of every table (sorted), for comparing two databases in tests.
+    ``ignore_columns`` (e.g. ``ingested_at``) are left out of every table."""
+    skip = set(exclude)
+    drop = set(ignore_columns)
+    out = {}
+    names = [
+        r[0]
+        for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'reports_fts_%' ORDER BY name"
+        )
+    ]
+    for name in names:
+        if name in skip:
+            continue
+        cols = [r[1] for r in db.execute(f'PRAGMA table_info("{name}")') if r[1] not in drop]
+        if not cols:
+            continue
+        sel = ", ".join(f'"{c}"' for c in cols)
+        rows = db.execute(f'SELECT {sel} FROM "{name}"').fetchall()
+        out[name] = sorted(rows, key=lambda r: tuple((x is None, str(x)) for x in r))
+    return out
