@@ -89,8 +89,11 @@ def number_fragment() -> str:
     u = regex.escape(_chars("units"))
     p = regex.escape(_chars("point"))
     lead = regex.escape(_chars("leading"))
-    arabic = r"(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?"
-    chinese = rf"[{d}{lead}](?:[{d}{u}]|[{p}](?=[{d}]))*"
+    # Repetitions are bounded: no real number is 40 characters long, and a
+    # bound keeps every pattern built on this fragment linear in the text
+    # length (a run of 20,000 一 would otherwise be rescanned from every start).
+    arabic = r"(?:\d{1,3}(?:,\d{3}){1,12}(?!\d)|\d{1,40})(?:\.\d{1,20})?"
+    chinese = rf"[{d}{lead}](?:[{d}{u}]|[{p}](?=[{d}])){{0,40}}"
     # arabic followed by Chinese units (1.2万, 5万4千6百, 3万4000, 1.2万亿)
     mixed = rf"{arabic}(?:[{u}](?:{arabic}|[{d}](?![{p}]))?)*"
     return rf"(?:{mixed}|{chinese})"
