@@ -1,0 +1,90 @@
+"""Stage words -> project phase (rules in ``patterns/phases.yaml``).
+
+:func:`phase_of_clause` reads a clause in which the project names are blanked out
+(replaced by ``P``) and returns the first phase whose rule matches, or ``None``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Iterable, Optional
+
+import regex
+
+import patterns
+
+PLACEHOLDER = "P"
+
+
+@functools.lru_cache(maxsize=1)
+def _rules():
+    data = patterns.load("phases")
+    ignore = regex.compile("|".join(f"(?:{p})" for p in data.get("ignore", [])))
+    rules = [(r["phase"], regex.compile(r["pattern"])) for r in data["rules"]]
+    events = []
+    for phase, words in (data.get("event_words") or {}).items():
+        for w in words:
+            events.append((w, phase))
+    events.sort(key=lambda x: -len(x[0]))
+    event_re = regex.compile(patterns.alternation([w for w, _ in events])) if events else None
+    return ignore, rules, set(data.get("list_override", [])), dict(events), event_re
+
+
+@functools.lru_cache(maxsize=1)
+def event_context() -> tuple[int, tuple]:
+    data = patterns.load("phases")
+    return int(data.get("event_window", 6)), tuple(data.get("event_not_followed_by", []))
+
+
+def blank(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
+    """``text`` with each span (absolute, shifted by ``offset``) replaced by one ``P``."""
+    out = []
+    pos = 0
+    for s, e in sorted(spans):
+        s, e = s - offset, e - offset
+        if e <= pos or s >= len(text) or e <= 0:
+            continue
+        s = max(s, pos)
+        out.append(text[pos:s])
+        out.append(PLACEHOLDER)
+        pos = e
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def clean(clause: str) -> str:
+    ignore = _rules()[0]
+    return ignore.sub("", clause) if ignore.pattern else clause
+
+
+def phase_of_clause(clause: str) -> Optional[str]:
+    """Phase stated by a clause with project names already blanked to ``P``."""
+    _, rules, _, _, _ = _rules()
+    c = clean(clause)
+    for phase, rx in rules:
+        if rx.search(c):
+            return phase
+    return None
+
+
+def overrides_list(phase: Optional[str]) -> bool:
+    """Whether a phase read after a list's items replaces the list's own phase."""
+    return phase in _rules()[2]
+
+
+def event_words(text: str):
+    """``(start, end, word, phase)`` of each stage word in ``text`` (ignored phrases excluded)."""
+    ignore, _, _, phases, event_re = _rules()
+    if event_re is None:
+        return []
+    masked = [False] * len(text)
+    if ignore.pattern:
+        for m in ignore.finditer(text):
+            for i in range(m.start(), m.end()):
+                masked[i] = True
+    out = []
+    for m in event_re.finditer(text):
+        if any(masked[m.start():m.end()]):
+            continue
+        out.append((m.start(), m.end(), m.group(), phases[m.group()]))
+    return out
