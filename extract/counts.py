@@ -3,11 +3,15 @@
 ``3-5个新的城市更新项目``.
 
 Three forms (``patterns/counts.yaml``): number first (``N个[修饰]项目``),
-noun first (``[类别]项目[连接词]N个``) and elliptical (``新开工127个`` where
-the sentence or its paragraph speaks of projects). ``noun`` follows the
-gold convention: the project noun phrase as written for the first two forms,
-the category word for elliptical categories (``新开工``), 项目 for
-elliptical stage verbs (``已开工14个``).
+noun first (``[级别][门槛][类别]项目[连接词]N个``) and elliptical
+(``新开工127个`` where the sentence or its paragraph speaks of projects).
+``noun`` is the project noun phrase as written: the modifier between measure
+word and 项目 in the first form; in the second, the listed words before 项目
+(``市级以上重点项目86个``, ``亿元以上工业项目19个``, ``签约项目186个``) — one
+category word, a money threshold and an administrative level before it — but
+not a stage word that is the clause's verb (``累计签约项目38个`` → 项目,
+``一季度签约……签约项目10个`` → 项目); the category word for elliptical
+categories (``新开工``), 项目 for elliptical stage verbs (``已开工14个``).
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class _Rules:
     main_measure: str
     categories: frozenset
     followers: tuple
+    stage_categories: frozenset
+    verbal_rx: "regex.Pattern"
 
 
 def _alt(words) -> str:
@@ -74,9 +80,16 @@ def rules() -> _Rules:
     num_first = regex.compile(
         rf"(?<![\d.第{_CN}]){n}(?P<mw>{mw})(?P<mod>[^\d,;。:!?、()\n]{{0,{int(d['max_modifier'])}}}?){noun}"
     )
+    thr = rf"(?:{num}|{_alt(d.get('threshold_bare_units') or ['亿'])}){d['threshold_category']}"
+    levels = _alt(d.get("levels") or ["市级以上"])
     noun_first = regex.compile(
-        rf"(?P<cat>{num}{d['threshold_category']}|{_alt(d['categories'])})?{noun}(?P<link>(?:{_alt(d['links'] + d['stage_verbs'])}){{0,2}})"
+        rf"(?P<lvl>{levels})?(?P<thr>{thr})?(?P<cat>{_alt(d['categories'])})?"
+        rf"{noun}(?P<link>(?:{_alt(d['links'] + d['stage_verbs'])}){{0,2}})"
         rf"(?P<q>{quals})?{n}(?P<mw>{mw})"
+    )
+    stages = list(d.get("stage_categories") or [])
+    verbal_rx = regex.compile(
+        rf"(?:{_alt(d.get('verbal_markers') or ['累计'])})(?:{_alt(stages)}){noun}" if stages else r"(?!)"
     )
     ell_words = list(d["elliptical_categories"]) + list(d["elliptical_stages"])
     elliptical = regex.compile(rf"(?P<word>{_alt(ell_words)})(?P<q>{quals})?{n}(?P<mw>{mw})")
@@ -95,6 +108,8 @@ def rules() -> _Rules:
         modifier_blocked=tuple(d.get("modifier_blocked") or []),
         main_measure=d["measures"][0],
         categories=frozenset(d["categories"]),
+        stage_categories=frozenset(d.get("stage_categories") or []),
+        verbal_rx=verbal_rx,
     )
 
 
@@ -140,6 +155,33 @@ def _modifier_noun(mod: str, measure: str) -> Optional[str]:
             return None
         mod = after
     return mod + r.noun
+
+
+#: How far back a clause or sentence is looked at (keeps long unpunctuated text linear).
+_REACH = 200
+_SENT_STOP = "。!?！？\n"
+_CLAUSE_STOP = _SENT_STOP + ",;，；:：、"
+
+
+def _stage_is_verb(text: str, start: int, word: str) -> bool:
+    """Is the stage word ``word`` at ``start`` (right before 项目) the verb of its
+    clause rather than a category (patterns/counts.yaml, stage_categories)?"""
+    r = rules()
+    lo = max(0, start - _REACH)
+    k = start
+    while k > lo and text[k - 1] not in _CLAUSE_STOP:
+        k -= 1
+    clause_before = text[k:start]
+    end = start + len(word) + len(r.noun)
+    for m in r.verbal_rx.finditer(text, max(k, start - 4), end):
+        if m.end() == end:
+            return True  # 累计签约项目: a marker right before the stage word
+    if word in clause_before:
+        return True  # 签约……签约项目: an echo of the clause's verb
+    s = k
+    while s > lo and text[s - 1] not in _SENT_STOP:
+        s -= 1
+    return r.verbal_rx.search(text, s, start) is not None  # parallel predicates
 
 
 def _nothing_after(text: str, end: int) -> bool:
@@ -193,9 +235,15 @@ def _candidates(doc) -> list[_Cand]:
         vals = _values(m)
         if vals is None:
             continue
-        noun = (m.group("cat") or "") + r.noun
+        cat = m.group("cat") or ""
+        start = m.start()
+        if cat in r.stage_categories and _stage_is_verb(text, m.start("cat"), cat):
+            cat = ""
+            if not (m.group("lvl") or m.group("thr")):
+                start = m.end("cat")  # the verb is no part of the count's text
+        noun = (m.group("lvl") or "") + (m.group("thr") or "") + cat + r.noun
         q = m.group("q")
-        out.append(_Cand(m.start(), m.end(), m.start("n1"), vals[0], vals[1], noun, m.group("ins"), q, priority=1))
+        out.append(_Cand(start, m.end(), m.start("n1"), vals[0], vals[1], noun, m.group("ins"), q, priority=1))
     for m in r.elliptical.finditer(text):
         if _fixed(text, m.start("n1")):
             continue

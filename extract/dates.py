@@ -25,6 +25,10 @@ reference date in a clause without a goal word is read as last year's
 ``future_shift_days`` before the reference date as next year's. A year named
 just before in the same clause wins (``2022年公司仅上半年`` → 2022's first half).
 Lunar dates take the lunar year that puts them nearest the reference date.
+``年底`` / ``年末`` name the year-end day (a point, 12-31; with 截至 / 前 the
+year's end at year granularity); ``近三年`` and other rolling windows are read
+but not output (durations); a deadline (``6月底前``) is kept before a number
+that counts something else (``6月底前一批项目``).
 Without a reference date, expressions that need one get null start/end.
 
 Every word list lives in ``patterns/dates.yaml``; this module is the engine.
@@ -75,6 +79,7 @@ class Rules:
         self.week_offsets: dict[str, int] = d["week_offsets"]
         self.rel_centuries: dict[str, int] = d["relative_centuries"]
         self.year_min, self.year_max = int(d["year_min"]), int(d["year_max"])
+        self.recent_is_date = bool(d.get("recent_years_are_dates", True))
         self.past_shift = dt.timedelta(days=int(d["past_shift_days"]))
         self.future_shift = dt.timedelta(days=int(d["future_shift_days"]))
         self.future_markers = list(d["future_markers"])
@@ -143,7 +148,10 @@ class Rules:
         self.ASOF = regex.compile(rf"(?:{a(d['asof_prefixes'])})$")
         self.TO_END = regex.compile(rf"(?:{a(d['deadline_prefixes'])})$")
         self.RANGE_PREFIX = regex.compile(rf"(?:{a(d['range_prefixes'])})$")
-        self.DEADLINE = regex.compile(rf"(?:{a(d['deadline_suffixes'])})(?!{a(d['deadline_blockers'])})")
+        dl_block = a(d["deadline_blockers"])
+        for pat in d.get("deadline_blocker_patterns") or []:
+            dl_block += f"|(?:{pat})"
+        self.DEADLINE = regex.compile(rf"(?:{a(d['deadline_suffixes'])})(?!{dl_block})")
         self.UNTIL_NOW = regex.compile(rf"(?:{a(d['until_now'])})")
         self.BETWEEN_CONN = regex.compile(rf"(?:{a(d['between_connectors'])})")
         self.BETWEEN_SUF = regex.compile(rf"(?:{a(d['between_suffixes'])})")
@@ -162,6 +170,7 @@ class Rules:
         self.cn_month_blockers_before = list(d["cn_month_blockers_before"])
         self.rel_year_blockers_before = list(d["relative_year_blockers_before"])
         self.rel_year_blockers_after = list(d["relative_year_blockers_after"])
+        self.rel_year_word_blockers = {w: tuple(v) for w, v in (d.get("relative_year_word_blockers_before") or {}).items()}
         self.future_list_words = list(d["future_list_words"])
         self.recurring = list(d["recurring_prefixes"])
         self.lunar_markers = list(d["lunar_markers"])
@@ -357,7 +366,8 @@ class Parser:
                 info["needs_month"] = True
             out.append((mm.end(), info))
         mm = self.m(r.REL_YEAR, i)
-        if mm and not self.ends_with(i, r.rel_year_blockers_before) and not self.starts(mm.end(), r.rel_year_blockers_after):
+        if mm and not self.ends_with(i, r.rel_year_blockers_before) and not self.starts(mm.end(), r.rel_year_blockers_after) \
+                and not self.ends_with(i, r.rel_year_word_blockers.get(mm.group(), ())):
             out.append((mm.end(), {"yrel": r.rel_years[mm.group()]}))
         return out
 
@@ -735,8 +745,10 @@ def find(text: str) -> list[Expr]:
             i += 1
             continue
         ex = _markers(p, best[1])
-        out.append(ex)
         i = max(ex.e, ex.tail)
+        if ex.a.unit == "recent" and ex.b is None and not r.recent_is_date:
+            continue  # 近三年: read, but a rolling window is no date (patterns/dates.yaml)
+        out.append(ex)
     return out
 
 

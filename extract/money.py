@@ -16,6 +16,12 @@ Conventions (GUIDE.md):
 * A range (``3亿至5亿元``, ``3-5亿元``) has ``value_yuan`` = lower bound and
   ``value_max_yuan`` = upper bound; a lower bound without its own unit takes
   the upper bound's (``3-5亿元`` = 3亿 … 5亿).
+* ``role`` comes from a role word before the amount in its clause, else from
+  a pattern right after it (``超10亿元的项目12个``: the size of the projects,
+  total investment; ``10亿元以上项目9个``: a size class, other), a role word
+  after it, a verb of investing after it, a role word earlier in the sentence.
+* ``target``: :func:`extract.numbers.is_target` (goal words, projections such
+  as ``投产后可实现``, deadlines; ``争取到`` / ``……到位`` are results).
 * An amount below one unit (``五元三毛`` = 5.3 yuan) cannot be an integer:
   ``value_yuan`` is rounded half-up to whole units (the exact value is what
   :func:`parse_amount` returns).
@@ -62,6 +68,7 @@ class _Rules:
     role_words: tuple  # (word, role), longest first
     overrides: tuple
     after_verbs: dict
+    after_patterns: tuple  # (compiled regex, role)
     units: dict
 
 
@@ -134,6 +141,7 @@ def rules() -> _Rules:
         role_words=tuple(role_words),
         overrides=overrides,
         after_verbs=dict(data.get("after_verbs") or {}),
+        after_patterns=tuple((regex.compile(p["pattern"]), p["role"]) for p in data.get("after_patterns") or []),
         units=units,
     )
 
@@ -281,6 +289,9 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
     while ce < len(text) and text[ce] not in CLAUSE_SEPS:
         ce += 1
     after = text[nend:ce]
+    for rx, role in r.after_patterns:
+        if rx.match(text, nend, ce):
+            return role
     for w, role in r.role_words:  # longest first
         if after.startswith(w):
             return role

@@ -40,6 +40,8 @@ CONTINUERS = set("，、,:：“‘《(（")
 #: A break before them is a PDF wrap (``47.75\n亿元``, ``1 月 19\n日``).
 NO_LINE_START = set("亿万元个%％年月日号，、,。）)”’：:；;！？!?")
 
+#: A line ending with a complete date or clock time (2024-04-09, 2024/4/9, 10:30).
+_DATE_OR_TIME_END = regex.compile(r"(?:(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?<!\d)\d{1,2}:\d{2}(?::\d{2})?)[ \t]*$")
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0\u2002\u2003\u2009\u202f\n\f\v]+")
 _ASCII_ALNUM = regex.compile(r"[A-Za-z0-9]")
 
@@ -210,8 +212,14 @@ def _joins(folded: str, a: int, prev: str, nxt: str, threshold: int) -> bool:
         return False
     if prev in CONTINUERS:
         return True
-    if nxt in NO_LINE_START or (prev.isdigit() and (nxt.isdigit() or nxt == ".")):
+    if nxt in NO_LINE_START:
         return True
+    if prev.isdigit() and (nxt.isdigit() or nxt == "."):
+        # a number wrapped across lines, unless the line is a header that ends
+        # with a complete date or clock time ("发布时间：2024-04-09" followed by
+        # a body line "4月8日，…": two dates, not one number)
+        line_start = folded.rfind("\n", 0, a) + 1
+        return not _DATE_OR_TIME_END.search(folded, line_start, a)
     if prev == "." and nxt.isdigit() and a >= 2 and folded[a - 2].isdigit():
         return True  # a decimal number wrapped after its point (8.\n7%)
     if not (_is_cjk(prev) or prev.isalnum() or prev in "”’)）%"):

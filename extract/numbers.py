@@ -415,6 +415,8 @@ def _qual() -> dict:
         "forward": [regex.compile(p) for p in tg["forward"]],
         "backward": list(tg["backward"]),
         "actual": list(tg["actual"]),
+        "actual_before_goal": tuple(tg.get("actual_before_goal") or []),
+        "actual_after": list(tg.get("actual_after") or []),
         "openers": list(tg.get("plan_openers") or []),
         "policy": list(tg.get("policy_openers") or []),
         "roles": set(tg.get("roles") or []),
@@ -505,11 +507,15 @@ def _inside_quotes(text: str, start: int, i: int) -> bool:
 def _last_forward(text: str, start: int, end: int) -> Optional[int]:
     """End of the last goal word in ``text[start:end]``. A goal word inside a
     quotation governs only figures inside the same quotation (a slogan such as
-    “跑出加速度，确保高质量” governs nothing outside it)."""
+    “跑出加速度，确保高质量” governs nothing outside it); a goal word right after
+    已 (已争取) is a past act and governs nothing."""
     last = None
-    for rx in _qual()["forward"]:
+    q = _qual()
+    for rx in q["forward"]:
         for m in rx.finditer(text, start, end):
             if _inside_quotes(text, start, m.start()) and "”" in text[m.end():end]:
+                continue
+            if q["actual_before_goal"] and text[max(start, m.start() - 2):m.start()].endswith(q["actual_before_goal"]):
                 continue
             if last is None or m.end() > last:
                 last = m.end()
@@ -545,7 +551,10 @@ def is_target(doc: "Doc", nstart: int, nend: int, role: Optional[str] = None) ->
     follows it (……的目标), or when a goal word governs it from earlier in the
     sentence (or the paragraph is in plan mode) and neither an actual-result
     word in its clause nor an attributive ``……的 + noun`` reading says
-    otherwise.
+    otherwise. Goal words include projections (``投产后可实现``, ``达产后年营收``)
+    and deadlines (``年底前``); ``争取到`` / ``已争取`` report results, and
+    ``……到位`` after the figure overrules a goal word of an earlier clause
+    (``为确保……，协调银行贷款2.4亿元到位``). Word lists: patterns/qualifiers.yaml.
     """
     q = _qual()
     text = doc.text
@@ -568,6 +577,11 @@ def is_target(doc: "Doc", nstart: int, nend: int, role: Optional[str] = None) ->
         trig = ss
     if _has_actual(text[trig:nstart]):
         return False
+    # reached, said after the figure (……贷款2.4亿元到位), unless the goal word
+    # stands in the figure's own clause (确保资金3亿元到位)
+    if q["actual_after"] and any(w in after for w in q["actual_after"]):
+        if trig <= clause_start(text, nstart, floor=ss):
+            return False
     # attributive: the clause goes on to 的 before any other figure
     ae = clause_end(text, nend, seps=CLAUSE_SEPS, ceil=se)
     tail = text[nend:ae]

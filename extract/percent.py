@@ -63,6 +63,7 @@ class _Rules:
     names: tuple
     verbs: tuple
     generic: str
+    prefixes: tuple
 
 
 def _alt(words) -> str:
@@ -119,6 +120,7 @@ def rules() -> _Rules:
         names=tuple(data["metric_names"]),
         verbs=tuple(data["metric_verbs"]),
         generic=data.get("generic_rate_suffix", "率"),
+        prefixes=tuple(sorted(data.get("metric_prefixes") or [], key=len, reverse=True)),
     )
 
 
@@ -245,6 +247,10 @@ def metric_of(text: str, nstart: int, verbs: bool = True) -> str:
             if gen[0] > name_end:
                 name = gen[1]
         if name:
+            head = seg[: seg.rfind(name)]
+            for p in r.prefixes:
+                if head.endswith(p) and not name.startswith(p):
+                    return p + name
             return name
         if verbs:
             verb = _nearest(seg, r.verbs)

@@ -4,7 +4,9 @@
 
 1. ``"given"``: the file says it itself, in a front-matter block at the top
    (``---`` / ``date: 2023-01-29`` / ``---``) or a dateline in its first lines
-   (``2023年1月29日 星期日``, ``发布时间：2023-01-29``);
+   (``2023年1月29日 星期日``, ``发布时间：2023-01-29``), also a page or web
+   header with other matter on the line (``驻马店日报 ２０２４年１月８日 星期一
+   第０３版``, ``来源：商丘日报 2023-08-11``; full-width digits are folded);
 2. ``"inferred"``: read from the text the way an editor dates a clipping:
 
    * the **year** (what matters most: relative expressions resolve against
@@ -60,7 +62,7 @@ _FULL = (
     r"|[-/.](?P<m2>\d{1,2})[-/.](?P<d2>\d{1,2}))"
 )
 _TIME = r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
-_WEEKDAY = r"(?:\s*[(（]?\s*(?:星期|礼拜|周)[一二三四五六日天]\s*[)）]?)?"
+_WEEKDAY = r"(?:\s*[,，、]?\s*[(（]?\s*(?:星期|礼拜|周)[一二三四五六日天]\s*[)）]?)?"
 
 
 def _mkdate(m) -> DateOrNone:
@@ -91,12 +93,38 @@ def from_file(original: str) -> DateOrNone:
     labelled = regex.compile(rf"(?:{labels})\s*[:：]\s*{_FULL}")
     lines = [l for l in text.split("\n") if l.strip()][: int(cfg["dateline_lines"])]
     for line in lines:
-        m = alone.match(line) or labelled.search(line)
+        m = alone.match(line) or labelled.search(line) or _header_date(line)
         if m:
             d = _mkdate(m)
             if d:
                 return d
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _header_rx():
+    cfg = _cfg()
+    words = "|".join(f"(?:{w})" for w in cfg.get("header_words") or [])
+    return (
+        regex.compile(rf"(?<!\d){_FULL}(?!\d)"),
+        regex.compile(rf"(?:{words})|(?<!\d)\d{{1,2}}:\d{{2}}(?!\d)") if words else None,
+        set(cfg.get("header_sentence_punct") or ""),
+        int(cfg.get("header_max_chars") or 0),
+    )
+
+
+def _header_date(line: str):
+    """The full date of a page or web header line (``驻马店日报 2024年1月8日 星期一
+    第03版``, ``来源：商丘日报 2023-08-11``), or None for a body line or title."""
+    date_rx, word_rx, punct, max_chars = _header_rx()
+    s = line.strip()
+    if word_rx is None or not s or len(s) > max_chars or any(ch in punct for ch in s):
+        return None
+    m = date_rx.search(s)
+    if m is None:
+        return None
+    rest = s[: m.start()] + " " + s[m.end():]
+    return m if word_rx.search(rest) else None
 
 
 # --------------------------------------------------------------- inference --
@@ -138,6 +166,7 @@ def infer_from_text(text: str, today: Optional[_dt.date] = None) -> DateOrNone:
     exprs = D.find_doc(text)
     hist_before = cfg["historical_before"]
     hist_after = cfg["historical_after"]
+    moments = set(cfg.get("past_moment_parts") or [])
 
     votes: Counter = Counter()
     lb: DateOrNone = None  # the report is not older than this
@@ -159,6 +188,10 @@ def infer_from_text(text: str, today: Optional[_dt.date] = None) -> DateOrNone:
             end = _explicit_end(ex)
             raise_lb(end + _dt.timedelta(days=1) if end else None)
             continue
+        if a.unit == "ypart" and a.ypart in moments and ex.kind == "point" and ex.b is None and not ex.future:
+            end = _explicit_end(ex)  # 2023年末，…达到…: the report is later
+            raise_lb(end + _dt.timedelta(days=1) if end else None)
+            continue
         historical = any(before.endswith(x) for x in hist_before) or any(after.startswith(x) for x in hist_after)
         if historical:
             lb_year = max(lb_year or y, y)
@@ -176,6 +209,10 @@ def infer_from_text(text: str, today: Optional[_dt.date] = None) -> DateOrNone:
 
     floor_year = max([x for x in (lb_year, lb.year if lb else None) if x is not None], default=None)
     hi_year = today.year
+    if lb is not None and lb.year <= hi_year + 1:
+        # the report is not older than lb and usually not much later: its year
+        # is a candidate of its own (2021年末 … 到2025年底: 2022, not 2025)
+        votes[lb.year] += float(w.get("lower_bound_year", 0))
     if votes:
         cands = [y for y in votes if (floor_year is None or y >= floor_year) and y <= hi_year + 1]
         if lb is not None and lb.year not in cands:
@@ -258,6 +295,12 @@ def _day(text: str, exprs: list[D.Expr], year: int, lb: DateOrNone) -> _dt.date:
             if d and d.year == year:
                 events.append(d)
     # finished data periods and as-of dates
+    open_days = set()  # 截至2月19日: data counted to a day, so February was not over yet
+    for ex in exprs:
+        if not ex.future and ex.kind == "asof" and ex.a.unit == "day":
+            end = D.resolve(ex, provisional).end
+            if end and end.year == year:
+                open_days.add(end)
     for ex in exprs:
         if ex.future:
             continue
@@ -268,6 +311,8 @@ def _day(text: str, exprs: list[D.Expr], year: int, lb: DateOrNone) -> _dt.date:
         elif ex.a.unit in ("month", "quarter", "half") and ex.a.mrel is None and ex.a.qrel is None \
                 and _finished(text, ex):
             res = D.resolve(ex, provisional)
+            if res.end and any(d.month == res.end.month and d < res.end for d in open_days):
+                continue  # a day-level as-of date inside the period's last month: still open
             if res.end and res.end.year == year and (ex.a.year in (None, year)):
                 nxt = res.end + _dt.timedelta(days=1)
                 lb = max(lb, nxt) if lb else nxt

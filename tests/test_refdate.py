@@ -27,11 +27,31 @@ def infer(text: str):
         ("发布时间：2023-01-29 10:30  来源：郑州日报\n", "2023-01-29"),
         ("日期: 2022/6/28\n", "2022-06-28"),
         ("　２０２４年８月２２日（星期四）\n", "2024-08-22"),
+        # page and web headers with other matter on the line (full-width digits fold)
+        ("驻马店日报　２０２４年１月８日　星期一　第０３版\n", "2024-01-08"),
+        ("周口晚报　2022年11月3日　星期四　A02版\n", "2022-11-03"),
+        ("标题\n来源：商丘日报　2023-08-11\n", "2023-08-11"),
+        ("2021-03-06 08:30 来源：洛阳日报\n", "2021-03-06"),
+        ("２０２１年３月６日，星期六\n", "2021-03-06"),
+        ("作者：张三　2021-03-06\n", "2021-03-06"),
     ],
 )
 def test_dateline_or_front_matter_is_given(head, expected):
     text = head + "标题\n\n6月25日，郑开同城化合作项目签约仪式举行。2019年以来，项目累计完成投资。\n"
     assert infer(text) == (dt.date.fromisoformat(expected), "given")
+
+
+@pytest.mark.parametrize("line", ["2021年3月5日洛阳高新区举行项目集中签约\n", "2021年3月5日电网项目开工\n",
+                                  "2021年3月5日高新区召开新闻发布会\n"])
+def test_a_title_with_a_date_is_not_a_dateline(line):
+    assert from_file(line + "正文。\n") is None
+
+
+def test_the_dateline_does_not_swallow_the_first_body_date():
+    r = extract_text("信阳高新区一季度项目建设实现“开门红”\n发布时间：2024-04-09\n4月8日，信阳高新区召开推进会。\n")
+    assert (r.reference_date, r.reference_date_source) == (dt.date(2024, 4, 9), "given")
+    days = [(f.text, f.date_start) for f in r.facts if f.kind == "date" and f.granularity == "day"]
+    assert days == [("2024-04-09", dt.date(2024, 4, 9)), ("4月8日", dt.date(2024, 4, 8))]
 
 
 def test_a_date_in_a_body_sentence_is_not_a_dateline():
@@ -106,3 +126,18 @@ def test_reference_dates_of_annotated_reports(gold_path):
     assert d is not None and src in ("given", "inferred")
     assert d.year == want.year
     assert abs((d - want).days) <= 3, (d, want)
+
+
+def test_a_past_year_end_bounds_the_year_over_a_far_goal():
+    text = ("11月2日，港区召开前三季度经济运行会。2021年末，港区集装箱吞吐量为8.6万标箱；"
+            "今年前三季度已完成9.2万标箱，超过2021年全年水平。力争到2025年底，地区生产总值突破200亿元。")
+    assert infer(text) == (dt.date(2022, 11, 3), "inferred")
+    # a year-end goal is no lower bound
+    assert infer("8月10日，会议召开。2023年计划完成投资90亿元，预计年底投入运营。")[0] == dt.date(2023, 8, 11)
+
+
+def test_a_day_level_asof_keeps_its_month_open():
+    text = "2020年复工复产推进会召开。截至2月19日，全区已复工企业120家；2月份，全区已签约项目5个。"
+    assert infer(text)[0] == dt.date(2020, 2, 20)
+    # without the as-of date, the finished month bounds the day
+    assert infer("2020年复工复产推进会召开。2月份，全区已签约项目5个。")[0] == dt.date(2020, 3, 1)
