@@ -2,6 +2,10 @@
 
 :func:`phase_of_clause` reads a clause in which the project names are blanked out
 (replaced by ``P``) and returns the first phase whose rule matches, or ``None``.
+:func:`relative`, :func:`continues_subject` and :func:`expectation` tell the project
+rules which clause of a sentence states the stage (a relative clause before the name is
+background; a following clause that opens without a subject of its own is the
+predicate; a clause that only expects a stage does not replace a stated fact).
 """
 
 from __future__ import annotations
@@ -65,6 +69,36 @@ def phase_of_clause(clause: str) -> Optional[str]:
         if rx.search(c):
             return phase
     return None
+
+
+@functools.lru_cache(maxsize=1)
+def _relative_re():
+    return regex.compile(patterns.load("phases").get("relative_marker", "(?!)"))
+
+
+@functools.lru_cache(maxsize=1)
+def _predicate_re():
+    return regex.compile(patterns.load("phases").get("predicate_start", "(?!)"))
+
+
+def continues_subject(clause: str) -> bool:
+    """Whether a following clause goes on about the project named before it."""
+    return bool(_predicate_re().match(clause.lstrip(" “\"")))
+
+
+@functools.lru_cache(maxsize=1)
+def _expect_words() -> tuple:
+    return tuple(patterns.load("phases").get("expectation_words", []))
+
+
+def expectation(clause: str) -> bool:
+    """Whether a clause only expects a stage (即将交付, 预计年底投用)."""
+    return any(w in clause for w in _expect_words())
+
+
+def relative(before: str) -> bool:
+    """Whether the text before a name ends in a relative clause ("去年签约的" + name)."""
+    return bool(_relative_re().search(before.rstrip(" “\"")))
 
 
 def overrides_list(phase: Optional[str]) -> bool:

@@ -13,6 +13,25 @@ Two sources of names, combined as ``patterns/projects.yaml: combination`` says:
 * the statistical spaCy ``ner`` shipped in ``extract/data/ner_model``
   (:func:`ner_candidates`), trained by ``xiangmu train``.
 
+A name never holds an amount or a date (it starts after the last one), never runs
+across a word-separating space of the original (headlines, captions), and must have a
+distinctive part of its own: generic words, places, numbers with quantifiers, round words
+and determiners alone make a group (单个项目, 20余个工业项目, 项目(二期)).
+
+"三个一批" rounds (:func:`report_context`, :func:`_parse_sentence`): the report's own
+round is the one named where the event is told (not one it looks ahead to); a list
+heading ('"签约一批"项目6个:', '签约一批:', '开工项目7个:', a section line
+'一、签约一批(4个)' with one item per paragraph) takes the round it names, else one
+named earlier in its sentence or paragraph, else the report's round (unless the lists
+of the report carry round labels or the text before speaks of several rounds); round
+labels ('(第五期开工项目)') close groups of items, with or without a heading.
+
+Fields (:func:`_assign_fields`): the stage is read from the names' clause, with a stage
+in a relative clause before the names ("去年签约的A") as background and the following
+clauses of the sentence as its predicate (see ``patterns/phases.yaml``); investment is
+read before the name ("总投资N亿元的X", "拟投资N亿元建设X"), right after it, at the start
+of a following clause ("…,项目总投资N亿元"), or distributed in order ("分别为…").
+
 All matching is on the normalised text; facts are built with ``doc.make`` and the
 ``name`` is the ORIGINAL text of the span with whitespace removed.
 """
@@ -34,6 +53,17 @@ from .numbers import NUMBER, parse_number
 
 # ---------------------------------------------------------------------------
 # configuration
+
+_RX_PUNCT = regex.compile(r"[\p{P}\s]+")
+_RX_NONWORD = regex.compile(r"[^\p{Han}A-Za-z0-9]")
+_RX_QUOTED = regex.compile(r"[“‘][^”’]*[”’]")
+_RX_PHASE_AFTER = regex.compile(r"\(|[一二三四五六七八九十]期")
+_RX_BAD_ITEM = regex.compile(r"\d+\s*[个项家]|[^\p{Han}A-Za-z0-9()“”\-]")
+_RX_AMOUNT_TEXT = regex.compile(r"(?P<n>.+?)\s*(?P<u>万亿|亿|万)?元$")
+_RX_LIST_LEAD = regex.compile(r"\s*(包括|分别为|分别是|如|即|有)")
+
+#: A "三个一批" round: 第七期 / 第三批 (``{ROUND}`` in ``patterns/projects.yaml``).
+ROUND = r"第(?P<round>[一二三四五六七八九十百\d]+)[期批]"
 
 
 @dataclass(frozen=True)
@@ -73,6 +103,29 @@ class _Cfg:
     verb_tags: frozenset
     proper_tags: frozenset
     context_words: frozenset
+    weak_after: tuple
+    determiners: frozenset
+    barriers_re: "regex.Pattern"
+    suffix_tail_re: "regex.Pattern"
+    plain_heading_re: "regex.Pattern"
+    section_re: "regex.Pattern"
+    section_item_max: int
+    round_ref_re: "regex.Pattern"
+    cumulative_re: "regex.Pattern"
+    cumulative_window: int
+    current_event_re: "regex.Pattern"
+    current_not_re: "regex.Pattern"
+    inv_next: "regex.Pattern"
+    inv_resp: "regex.Pattern"
+    inv_resp_sep: "regex.Pattern"
+    idiom_tags: frozenset
+    list_intro_re: "regex.Pattern"
+    joined_enum_re: "regex.Pattern"
+    venue_before: tuple
+    venue_after: tuple
+    never_inside: frozenset
+    list_last_re: "regex.Pattern"
+    reject_right_re: "regex.Pattern"
 
 
 @functools.lru_cache(maxsize=1)
@@ -91,6 +144,11 @@ def _cfg() -> _Cfg:
     generic = [w for w in generic if len(w) > 1]
     num = NUMBER()
     inv = d["investment"]
+    rd = d["rounds"]
+
+    def sub(p: str) -> str:
+        return p.replace("{ROUND}", ROUND).replace("{NUMBER}", num)
+
     return _Cfg(
         head_re=regex.compile(patterns.alternation(strong + weak)),
         strong=frozenset(strong),
@@ -107,15 +165,15 @@ def _cfg() -> _Cfg:
         reject_name=tuple(regex.compile(p) for p in d.get("reject_name_patterns", [])),
         context_re=regex.compile(patterns.alternation(d.get("context_words", []))),
         list_tail_re=regex.compile(d["list_tail"]),
-        lists=dict(d["rounds"]["lists"]),
-        list_phase=dict(d["rounds"]["list_phase"]),
-        headings=tuple(regex.compile(p) for p in d["rounds"]["headings"]),
-        labels=tuple(regex.compile(p) for p in d["rounds"]["labels"]),
-        mentions=tuple(regex.compile(p) for p in d["rounds"]["mentions"]),
-        current_re=regex.compile(d["rounds"]["current"]),
-        list_end_re=regex.compile(d["rounds"]["list_end"]),
-        inv_before=regex.compile(inv["before"].replace("{NUMBER}", num)),
-        inv_after=regex.compile(inv["after"].replace("{NUMBER}", num)),
+        lists=dict(rd["lists"]),
+        list_phase=dict(rd["list_phase"]),
+        headings=tuple(regex.compile(sub(p)) for p in rd["headings"]),
+        labels=tuple(regex.compile(sub(p)) for p in rd["labels"]),
+        mentions=tuple(regex.compile(sub(p)) for p in rd["mentions"]),
+        current_re=regex.compile(sub(rd["current"])),
+        list_end_re=regex.compile(rd["list_end"]),
+        inv_before=regex.compile(sub(inv["before"])),
+        inv_after=regex.compile(sub(inv["after"])),
         combination=str(d.get("combination", "rules")),
         company_ahead_re=regex.compile(d.get("company_ahead", "(?!)")),
         list_tail_projects_re=regex.compile(d.get("list_tail_projects", "(?!)")),
@@ -127,6 +185,29 @@ def _cfg() -> _Cfg:
         verb_tags=frozenset(d.get("verb_tags", [])),
         proper_tags=frozenset(d.get("proper_tags", [])),
         context_words=frozenset(d.get("context_words", [])),
+        weak_after=tuple(regex.compile(p) for p in d.get("weak_trigger_after", [])),
+        determiners=frozenset(d.get("determiners", [])),
+        barriers_re=regex.compile("|".join(f"(?:{sub(p)})" for p in d.get("name_barriers", ["(?!)"]))),
+        suffix_tail_re=regex.compile("(?:" + "|".join(f"(?:{p})" for p in d["phase_suffix"] if p != "项目") + ")+$"),
+        plain_heading_re=regex.compile(sub(rd.get("plain_heading", "(?!)"))),
+        section_re=regex.compile(sub(rd.get("section_heading", "(?!)"))),
+        section_item_max=int(rd.get("section_item_max", 40)),
+        round_ref_re=regex.compile(sub(rd.get("round_ref", "(?!)"))),
+        cumulative_re=regex.compile(sub(rd.get("cumulative", "(?!)"))),
+        cumulative_window=int(rd.get("cumulative_window", 120)),
+        current_event_re=regex.compile(rd.get("current_event", "(?!)")),
+        current_not_re=regex.compile(rd.get("current_not", "(?!)")),
+        inv_next=regex.compile(sub(inv.get("next_clause", "(?!)"))),
+        inv_resp=regex.compile(sub(inv.get("respectively", "(?!)"))),
+        inv_resp_sep=regex.compile(sub(inv.get("respectively_sep", "(?!)"))),
+        idiom_tags=frozenset(d.get("idiom_tags", [])),
+        list_intro_re=regex.compile(d.get("list_intro", "(?!)")),
+        joined_enum_re=regex.compile(d.get("joined_enumeration", "(?!)")),
+        venue_before=tuple(d.get("venue_before", [])),
+        venue_after=tuple(d.get("venue_after", [])),
+        never_inside=frozenset(d.get("never_inside", [])),
+        list_last_re=regex.compile(d.get("list_last", "(?!)")),
+        reject_right_re=regex.compile("|".join(f"(?:{p})" for p in d.get("reject_right_patterns", ["(?!)"]))),
     )
 
 
@@ -135,6 +216,14 @@ def _round_number(s: Optional[str]) -> Optional[int]:
         return None
     v = parse_number(s)
     return int(v) if v is not None else None
+
+
+def _match_round(m, current: Optional[int]) -> Optional[int]:
+    """The round a match names: its number, or the report's round for "本期"."""
+    gd = m.groupdict()
+    if gd.get("this"):
+        return current
+    return _round_number(gd.get("round"))
 
 
 # ---------------------------------------------------------------------------
@@ -186,8 +275,42 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
     return [(w, a + start, b + start) for w, a, b in tokenize(text[start:end])]
 
 
-def _parse_sentence(text: str, ss: int, se: int) -> _Sentence:
+@dataclass
+class _Ctx:
+    """What a sentence's parse needs to know about the whole report."""
+
+    current: Optional[int] = None  # the round the report is about
+    has_round: bool = False  # the report names a "三个一批" round
+    has_labels: bool = False  # the report's lists carry round labels
+    sections: dict = field(default_factory=dict)  # sentence start -> section heading
+    space_cuts: tuple = ()  # positions of word-separating spaces of the original
+
+
+def _heading_round(text: str, ss: int, h_start: int, ctx: _Ctx) -> tuple[Optional[int], bool]:
+    """The round of a list heading that does not name one, and whether it was stated:
+    a round named earlier in its sentence or paragraph ("本期" = the report's round);
+    else none when the text just before speaks of several rounds together; else the
+    report's round."""
     cfg = _cfg()
+    para = text.rfind("\n", 0, ss) + 1
+    last = None
+    for m in cfg.round_ref_re.finditer(text, para, h_start):
+        last = m
+    if last is not None:
+        r = _match_round(last, ctx.current)
+        if r:
+            return r, True
+    if cfg.cumulative_re.search(text, max(0, h_start - cfg.cumulative_window), h_start):
+        return None, False
+    if ctx.has_labels:
+        # where lists carry round labels, a list without them mixes rounds
+        return None, False
+    return ctx.current, False
+
+
+def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> _Sentence:
+    cfg = _cfg()
+    ctx = ctx or _Ctx()
     s = text[ss:se]
     sent = _Sentence(ss, se)
     # round labels: delimiters that also carry a round
@@ -196,38 +319,76 @@ def _parse_sentence(text: str, ss: int, se: int) -> _Sentence:
         for m in rx.finditer(s):
             labels.append((ss + m.start(), ss + m.end(), _round_number(m.group("round")), cfg.lists.get(m.group("list"))))
     labels.sort()
-    # list headings
+    # list headings: inline ones, a plain list word in a report about a round, or the
+    # section heading this sentence is an item of
+    found = []
     for rx in cfg.headings:
         for m in rx.finditer(s):
-            h_end = ss + m.end()
-            me = cfg.list_end_re.search(text, h_end, se)
-            region_end = me.start() if me else se
-            # a comma goes on with the list only right after a round label
-            for dm in cfg.clause_re.finditer(text, h_end, region_end):
-                if not any(l[1] == dm.start() for l in labels):
-                    region_end = dm.start()
-                    break
-            gd = m.groupdict()
-            sent.headings.append(
-                {"start": ss + m.start(), "end": h_end, "region_end": region_end,
-                 "round": _round_number(gd.get("round")), "list": cfg.lists.get(gd.get("list")),
-                 "labels": [l for l in labels if h_end <= l[0] < region_end]}
-            )
+            found.append((ss + m.start(), ss + m.end(), m.groupdict()))
+    if ctx.has_round:
+        for m in cfg.plain_heading_re.finditer(s):
+            a = ss + m.start()
+            if not any(x[0] <= a < x[1] for x in found):
+                found.append((a, ss + m.end(), m.groupdict()))
+    sec = ctx.sections.get(ss)
+    if sec is not None:
+        found.append((ss, ss, {"list": sec["list_word"], "round": None, "section": sec}))
+    for h_start, h_end, gd in sorted(found, key=lambda x: x[0]):
+        if any(h["start"] <= h_start < max(h["end"], h["start"] + 1) for h in sent.headings):
+            continue
+        me = cfg.list_end_re.search(text, h_end, se)
+        region_end = me.start() if me else se
+        # a comma goes on with the list only right after a round label, or before
+        # the list's last item (",以及X")
+        for dm in cfg.clause_re.finditer(text, h_end, region_end):
+            if not any(l[1] == dm.start() for l in labels) and not cfg.list_last_re.match(text, dm.end()):
+                region_end = dm.start()
+                break
+        if gd.get("section") is not None:
+            rnd, stated = gd["section"]["round"], gd["section"]["stated"]
+        elif gd.get("round"):
+            rnd, stated = _round_number(gd.get("round")), True
+        else:
+            rnd, stated = _heading_round(text, ss, h_start, ctx)
+        sent.headings.append(
+            {"start": h_start, "end": h_end, "region_end": region_end, "round": rnd, "stated": stated,
+             "list": cfg.lists.get(gd.get("list")),
+             "labels": [l for l in labels if h_end <= l[0] < region_end]}
+        )
+    # labels with no heading: the items before each label are a list of their own
+    free = [l for l in labels if not any(h["start"] <= l[0] < max(h["end"], h["region_end"]) for h in sent.headings)]
+    if free:
+        h_start = ss
+        for dm in cfg.clause_re.finditer(text, ss, free[0][0]):
+            h_start = dm.end()
+        region_end = free[-1][1]
+        lists = {l[3] for l in free}
+        sent.headings.append(
+            {"start": h_start, "end": h_start, "region_end": region_end, "round": None, "stated": False,
+             "list": lists.pop() if len(lists) == 1 else None, "labels": free, "pseudo": True}
+        )
     sent.headings.sort(key=lambda h: h["start"])
     for rx in cfg.mentions:
         for m in rx.finditer(s):
             a = ss + m.start()
             if any(h["start"] <= a < h["end"] for h in sent.headings):
                 continue
-            sent.mentions.append((a, ss + m.end(), _round_number(m.group("round")), cfg.lists.get(m.group("list"))))
+            if any(x[0] <= a < x[1] for x in sent.mentions):
+                continue
+            sent.mentions.append((a, ss + m.end(), _match_round(m, ctx.current), cfg.lists.get(m.group("list"))))
     # segments
     cuts = []  # (start, end, kind)
     for m in cfg.delim_re.finditer(s):
+        if m.group() == "、" and cfg.joined_enum_re.match(s, m.start()):
+            continue
         cuts.append((ss + m.start(), ss + m.end(), m.group()))
     for a, b, _, _ in labels:
         cuts.append((a, b, "label"))
     for h in sent.headings:
         cuts.append((h["start"], h["end"], "heading"))
+    for p in ctx.space_cuts:
+        if ss < p < se:
+            cuts.append((p, p, "space"))
     cuts.sort()
     pos, left = ss, ""
     for a, b, kind in cuts:
@@ -238,13 +399,13 @@ def _parse_sentence(text: str, ss: int, se: int) -> _Sentence:
         pos, left = b, kind
     if pos < se:
         sent.segs.append(_Seg(pos, se, left, ""))
-    # 、-groups and heading regions
+    # 、-groups (以及 goes on with a 、-list) and heading regions
     gid = 0
     for i, sg in enumerate(sent.segs):
         for h in sent.headings:
             if h["end"] <= sg.start < h["region_end"]:
                 sg.in_heading = h
-        if i > 0 and sg.left == "、" or (
+        if i > 0 and sg.left in ("、", "以及") or (
             i > 0 and sg.in_heading is not None and sent.segs[i - 1].in_heading is sg.in_heading
         ):
             sg.group = sent.segs[i - 1].group
@@ -269,12 +430,13 @@ def _is_trigger(tokens, k, seg_start, text) -> bool:
     if not _trigger_word(w) and w not in cfg.weak_triggers:
         return False
     if w in cfg.weak_triggers:
-        if k == 0 or tokens[k][1] == seg_start:
+        if k == 0 or tokens[k][1] <= seg_start:
             return True
         prev = tokens[k - 1][0]
-        if _trigger_word(prev) or prev in cfg.agent_words or regex.fullmatch(r"[\p{P}\s]+", prev):
+        if _trigger_word(prev) or prev in cfg.agent_words or _RX_PUNCT.fullmatch(prev):
             return True
-        return False
+        # after another name (A项目和B基地) or an amount or a date (拟投资15亿元建设X)
+        return any(rx.search(prev) for rx in cfg.weak_after)
     return True
 
 
@@ -301,17 +463,48 @@ def _balanced(name: str) -> bool:
     return True
 
 
-def _is_generic(name: str) -> bool:
+@functools.lru_cache(maxsize=1)
+def _quant_re():
+    """A round word or a number with its quantifier (第六期, 20余个, 三大, 5栋)."""
+    q = patterns.load("projects").get("quantifiers", "个项家批宗期")
+    n = r"[\d一二三四五六七八九十百千两几]"
+    return regex.compile(rf"第{n}+[期批]?|{n}+\s*(?:余|多)?\s*[{q}]")
+
+
+def _distinctive(part: str) -> int:
+    """How many characters of ``part`` are not generic words, places, numbers,
+    quantifiers, round words or determiners."""
     cfg = _cfg()
-    rest = regex.sub(r"[“‘][^”’]*[”’]", "", name)
-    rest = cfg.generic_re.sub(" ", rest)
+    rest = cfg.generic_re.sub(" ", part)
+    rest = _quant_re().sub(" ", rest)
     n = 0
-    for part in rest.split():
-        for w, _, _ in _tokens(part, 0, len(part)):
-            if w in cfg.generic_single:
+    for p in rest.split():
+        for w, _, _ in _tokens(p, 0, len(p)):
+            if w in cfg.generic_single or w in cfg.determiners:
                 continue
-            n += len(regex.sub(r"[^\p{Han}A-Za-z0-9]", "", w))
-    return n < 2
+            n += len(_RX_NONWORD.sub("", w))
+    return n
+
+
+def _is_generic(name: str) -> bool:
+    """A name with no distinctive part of its own: a group or a category (单个项目,
+    中小项目, 20余个工业项目, 项目(二期)). A phase suffix after a place and a head names
+    one project (高新区标准化厂房(三期))."""
+    cfg = _cfg()
+    rest = _RX_QUOTED.sub("", name)
+    m = cfg.suffix_tail_re.search(rest)
+    core = rest[:m.start()] if m and m.start() > 0 else rest
+    if _distinctive(core) >= 2:
+        return False
+    if m and m.start() > 0:
+        # core minus its head: a place or a qualifier before the head makes it one site
+        h = None
+        for h in cfg.head_re.finditer(core):
+            pass
+        before = core[:h.start()] if h is not None and h.end() == len(core) else core
+        return (len(_RX_NONWORD.sub("", before)) < 2 or bool(_quant_re().search(before))
+                or any(d in before for d in cfg.determiners))
+    return True
 
 
 def _reject_name(name: str) -> bool:
@@ -337,23 +530,47 @@ def _pos_reject(name: str) -> bool:
     keep = any(name.startswith(p) for p in cfg.keep_de)
     if toks[0][1] in cfg.function_tags and not keep:
         return True
+    m = None
+    sm = cfg.suffix_tail_re.search(name)
+    core = name[:sm.start()] if sm and sm.start() > 0 else name
+    for mm in cfg.head_re.finditer(core):
+        m = mm
+    before = None
+    if m is not None:
+        pos = 0
+        for w, f in toks:
+            if pos + len(w) > m.start():
+                break
+            before = (w, f)
+            pos += len(w)
+    if m is not None and m.start() > 0:
+        pos, tags = 0, []
+        for w, f in toks:
+            if pos >= m.start():
+                break
+            tags.append(f)
+            pos += len(w)
+        if tags and all(f in cfg.idiom_tags for f in tags):
+            return True
+    # a preposition or an adverb right before the head: 经开区共为项目, 对中小项目
+    if before is not None and before[1] in cfg.function_tags and before[0] not in cfg.keep_de:
+        return True
     if any(f in cfg.proper_tags for _, f in toks):
         return False
     if toks[0][1] in cfg.verb_tags and not keep:
         return True
-    m = None
-    for mm in cfg.head_re.finditer(name):
-        m = mm
-    if m is None:
-        return False
-    pos = 0
-    before = None
-    for w, f in toks:
-        if pos + len(w) > m.start():
-            break
-        before = (w, f)
-        pos += len(w)
-    return before is not None and before[1] in cfg.verb_tags
+    if before is not None and before[1] in cfg.verb_tags:
+        # 淇河生态廊道提升工程, 高端液压件智能制造基地: a strong head after a verb is
+        # still a name when a distinctive part stands before the verb
+        pos = 0
+        for w, f in toks:
+            if (w, f) == before:
+                break
+            pos += len(w)
+        # (a verb before 项目 is its object: 抓项目, 梳理项目; a verbal noun is fine)
+        named = before[1] == "vn" or m.group() != "项目"
+        return not (named and m.group() in cfg.strong and _distinctive(core[:pos]) >= 2)
+    return False
 
 
 def _trigger_run(text: str, a: int, L: int) -> str:
@@ -384,19 +601,27 @@ def _left_cut(text: str, seg_start: int, head_start: int, tokens) -> int:
     """Start of a name whose head begins at ``head_start``."""
     cfg = _cfg()
     L = seg_start
+    # amounts and dates never belong inside a name: start after the last one
+    for m in cfg.barriers_re.finditer(text, seg_start, head_start):
+        if m.end() > m.start():
+            L = max(L, m.end())
     for k, (w, a, b) in enumerate(tokens):
         if b > head_start:
             break
-        if _is_trigger(tokens, k, seg_start, text):
+        if a < L:
+            continue
+        if _is_trigger(tokens, k, L, text):
             if w == "的" and any(text.startswith(p, L) for p in cfg.keep_de):
                 continue
             L = b
-    # a name does not run across another project's 项目
+    # a name does not run across another project's 项目 (nor the 中 of "…项目中,")
     i = text.rfind("项目", L, head_start)
     while i >= 0:
         j = i + 2
-        if not regex.match(r"\(|[一二三四五六七八九十]期", text[j:j + 2]):
+        if not _RX_PHASE_AFTER.match(text[j:j + 2]):
             L = j
+            if text.startswith("中", L) and L + 1 < head_start:
+                L += 1
             break
         i = text.rfind("项目", L, i)
     # skip a leading closing quote / punctuation left over
@@ -440,6 +665,17 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence) -> list[Cand]:
         L = _left_cut(text, sg.start, hs, tokens)
         if L >= hs or _reject_name(text[L:e]):
             continue
+        # "在X举行": a venue
+        if text[L - 1:L] in cfg.venue_before and any(right.startswith(v) for v in cfg.venue_after):
+            continue
+        # 这个光电产业项目, 该项目: a reference back, not a name; 经开区将继续聚焦项目: a
+        # sentence, not a name
+        inside = [w for w, a, b in tokens if a >= L - 2 and b <= hs]
+        if cfg.determiners.intersection(inside) or cfg.never_inside.intersection(w for w, a, b in tokens if a >= L and b <= hs):
+            continue
+        # 建成口袋公园6处: a kind of facility counted, not one project
+        if cfg.reject_right_re.match(text, e, min(sent.end, e + 6)):
+            continue
         out.append(Cand(L, e, strong=w in cfg.strong or text.endswith("项目", 0, e), head=w))
     # keep the longest of overlapping candidates
     out.sort(key=lambda c: (-(c.end - c.start), c.start))
@@ -476,9 +712,71 @@ def _clause_bounds(text: str, a: int, b: int, ss: int, se: int) -> tuple[int, in
 
 
 def _current_round(text: str) -> Optional[int]:
-    rounds = [_round_number(m.group("round")) for m in _cfg().current_re.finditer(text)]
-    rounds = [r for r in rounds if r]
-    return max(rounds) if rounds else None
+    """The round the report is about: the highest round named in a sentence that tells
+    of the event and does not look ahead; else the highest round named."""
+    cfg = _cfg()
+    told, named = [], []
+    for m in cfg.current_re.finditer(text):
+        r = _round_number(m.group("round"))
+        if not r:
+            continue
+        named.append(r)
+        a = max(text.rfind("。", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+        ends = [i for i in (text.find("。", m.end()), text.find("\n", m.end())) if i >= 0]
+        b = min(ends) if ends else len(text)
+        sentence = text[a:b]
+        if cfg.current_event_re.search(sentence) and not cfg.current_not_re.search(sentence):
+            told.append(r)
+    if told:
+        return max(told)
+    return max(named) if named else None
+
+
+def _sections(text: str, sentences, current: Optional[int], has_labels: bool = False) -> dict:
+    """Section headings on a line of their own ("一、签约一批(4个)") and the sentences
+    that are their items: sentence start -> heading."""
+    cfg = _cfg()
+    out: dict = {}
+    ctx = _Ctx(current=current, has_labels=has_labels)
+    i = 0
+    n = len(sentences)
+    while i < n:
+        ss, se = sentences[i]
+        m = cfg.section_re.match(text[ss:se])
+        i += 1
+        if not m:
+            continue
+        count = m.group("count") or m.group("count2")
+        count = int(count) if count else None
+        rnd, stated = _heading_round(text, ss, ss, ctx)
+        sec = {"list_word": m.group("list"), "round": rnd, "stated": stated}
+        k = 0
+        while i < n and (count is None or k < count):
+            a, b = sentences[i]
+            if cfg.section_re.match(text[a:b]):
+                break
+            if a > 0 and text[a - 1] != "\n":  # a further sentence of the same item
+                i += 1
+                continue
+            cm = cfg.clause_re.search(text, a, b)
+            first = text[a:cm.start() if cm else b]
+            if not first.strip() or len(first) > cfg.section_item_max:
+                break
+            if count is None and not cfg.head_re.search(first):
+                break
+            out[a] = sec
+            k += 1
+            i += 1
+    return out
+
+
+def report_context(text: str, sentences, space_cuts: tuple = ()) -> _Ctx:
+    """What the sentence parses need to know about the whole report."""
+    cfg = _cfg()
+    current = _current_round(text)
+    has_labels = any(rx.search(text) for rx in cfg.labels)
+    return _Ctx(current=current, has_round=bool(cfg.current_re.search(text)), has_labels=has_labels,
+                sections=_sections(text, sentences, current, has_labels), space_cuts=space_cuts)
 
 
 def _strip_item(text: str, a: int, b: int, last: bool) -> tuple[int, int]:
@@ -505,15 +803,18 @@ def _strip_item(text: str, a: int, b: int, last: bool) -> tuple[int, int]:
     return a, b
 
 
-def rule_candidates(text: str, sentences, current_round: Optional[int]) -> tuple[list[Cand], dict]:
+def rule_candidates(text: str, sentences, current_round: Optional[int],
+                    ctx: Optional[_Ctx] = None) -> tuple[list[Cand], dict]:
     """Project names found by the rules, and the parsed sentences (keyed by start)."""
     cfg = _cfg()
+    if ctx is None:
+        ctx = report_context(text, sentences)
     found: list[Cand] = []
     parsed = {}
     for ss, se in sentences:
         if se <= ss:
             continue
-        sent = _parse_sentence(text, ss, se)
+        sent = _parse_sentence(text, ss, se, ctx)
         parsed[ss] = sent
         cands: list[Cand] = []
         for sg in sent.segs:
@@ -522,6 +823,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int]) -> tuple
                 a, b = _strip_item(text, sg.start, sg.end, last=True)
                 if sc:
                     b = max(c.end for c in sc)
+                    a = min(a, min(c.start for c in sc))
                     while a < b and text[a] in " “”":
                         a += 1
                 for a2, b2 in _split_conjoined(text, a, b, sc):
@@ -535,7 +837,6 @@ def rule_candidates(text: str, sentences, current_round: Optional[int]) -> tuple
                 c.seg = sg.start
                 cands.append(c)
         # filters
-        spans = [(c.start, c.end) for c in cands]
         gsegs: dict[int, set] = {}
         for c in cands:
             gsegs.setdefault(c.group, set()).add(c.seg)
@@ -548,7 +849,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int]) -> tuple
                     continue
                 cl, cr = _clause_bounds(text, c.start, c.end, ss, se)
                 before = text[cl:c.start]
-                if any(w in before for w in cfg.reject_left):
+                if any(w in before for w in cfg.reject_left) and not sent.mentions:
                     continue
             kept.append(c)
         # context: names not ending in 项目 need a project word next to them or their list
@@ -564,7 +865,12 @@ def rule_candidates(text: str, sentences, current_round: Optional[int]) -> tuple
             ga, gb = min(x.start for x in g), max(x.end for x in g)
             cl, cr = _clause_bounds(text, ga, gb, ss, se)
             run = _trigger_run(text, cl, ga) + _trigger_run(text, cl, c.start)
-            if cfg.context_re.search(run) or _right_context(text, gb, cr) or sent.mentions:
+            # a name listed with a named project (A项目和B基地) is one too, and so is a
+            # list introduced as projects (正在洽谈的项目有A、B)
+            if (cfg.context_re.search(run) or _right_context(text, gb, cr) or sent.mentions
+                    or any(x.ends_project(text) for x in g if x is not c)
+                    or cfg.list_intro_re.search(text[cl:ga])
+                    or _stage(text, [(x.start, x.end) for x in kept], ga, gb, ss, se, sent.mentions)):
                 final.append(c)
         # list propagation: headless items of a 、-list that holds named projects
         segs_by_group: dict[int, list[_Seg]] = {}
@@ -592,7 +898,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int]) -> tuple
                     continue
                 a, b = _strip_item(text, sg.start, sg.end, last=(i == len(segs) - 1))
                 name = text[a:b]
-                if not (2 <= len(name) <= 20) or regex.search(r"\d+\s*[个项家]|[^\p{Han}A-Za-z0-9()“”\-]", name):
+                if not (2 <= len(name) <= 20) or _RX_BAD_ITEM.search(name):
                     continue
                 if _is_generic(name) or any(rx.search(name) for rx in cfg.reject_name):
                     continue
@@ -711,7 +1017,7 @@ def _amount_value(doc, a: int, b: int, amount_text: str) -> Optional[int]:
         fs, fe = doc.span(a, b)
         if f.start < fe and fs < f.end and getattr(f, "value_yuan", None) and getattr(f, "currency", "CNY") == "CNY":
             return int(f.value_yuan)
-    m = regex.match(r"(?P<n>.+?)\s*(?P<u>万亿|亿|万)?元$", amount_text)
+    m = _RX_AMOUNT_TEXT.match(amount_text)
     if not m:
         return None
     v = parse_number(m.group("n"))
@@ -720,6 +1026,132 @@ def _amount_value(doc, a: int, b: int, amount_text: str) -> Optional[int]:
     mult = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}.get(m.group("u") or "", Decimal(1))
     v = v * mult
     return int(v) if v == v.to_integral_value() else None
+
+
+def _following_clauses(text: str, cr: int, se: int, spans, limit: int = 6):
+    """The clauses of the sentence after position ``cr`` (a clause end), up to the
+    first one that names another project: ``(start, end)`` each."""
+    cfg = _cfg()
+    pos = cr
+    for _ in range(limit):
+        if pos >= se:
+            return
+        dm = cfg.clause_re.match(text, pos)
+        if dm:
+            pos = dm.end()
+        nxt = cfg.clause_re.search(text, pos, se)
+        end = nxt.start() if nxt else se
+        if any(a < end and pos < b for a, b in spans):
+            return
+        if end > pos:
+            yield pos, end
+        if nxt is None:
+            return
+        pos = end
+
+
+def _stage(text: str, spans, ga: int, gb: int, ss: int, se: int, mentions=()) -> Optional[str]:
+    """The stage a sentence states for the names in ``[ga, gb)`` (see patterns/phases.yaml).
+    A round named in the clause ("第八期“三个一批”开工项目——X…") is a label, not a
+    statement: it is blanked like the names."""
+    spans = list(spans) + [(a, b) for a, b, _, _ in mentions]
+    cl, cr = _clause_bounds(text, ga, gb, ss, se)
+    clause = text[cl:cr]
+    # a list introduced by 包括 / 分别为 / ":" / "…项目中," reads the clause before it too
+    lead = clause[: max(0, ga - cl)]
+    clause_start = cl
+    if _RX_LIST_LEAD.match(lead) or text[cl - 1:cl] == ":" or (
+            cl - 1 > ss and text[cl - 2:cl - 1] == "中" and text[cl - 1:cl] == ","):
+        pl, _ = _clause_bounds(text, max(ss, cl - 2), max(ss, cl - 1), ss, se)
+        clause_start = pl
+    # a stage word in a relative clause before the names ("去年签约的A") is background
+    pre = _phases.blank(text[clause_start:ga], spans, offset=clause_start)
+    if _phases.relative(pre):
+        rel = _phases.phase_of_clause(pre)
+        if rel:
+            main = _phases.phase_of_clause(_phases.blank(text[ga:cr], spans, offset=ga))
+            return main or _following_stage(text, cr, se, spans, expected=False) or rel
+    ph = _phases.phase_of_clause(_phases.blank(text[clause_start:cr], spans, offset=clause_start))
+    return ph or _following_stage(text, cr, se, spans)
+
+
+def _member_stages(text: str, spans, g: list, ss: int, se: int, mentions=()) -> dict:
+    """A 、-list whose items each carry their own predicate ("确保A年底前主体完工、B明年
+    按期投用"): the stage of each item from its own stretch of text, when at least one
+    item before the last states one (else the list shares one stage)."""
+    g = sorted(g, key=lambda x: x.start)
+    _, cr = _clause_bounds(text, g[0].start, g[-1].end, ss, se)
+    blank = list(spans) + [(a, b) for a, b, _, _ in mentions]
+    out = {}
+    for i, c in enumerate(g):
+        end = g[i + 1].start if i + 1 < len(g) else cr
+        out[id(c)] = _phases.phase_of_clause(_phases.blank(text[c.start:end], blank, offset=c.start))
+    if not any(out[id(c)] for c in g[:-1]):
+        return {}
+    return {k: v for k, v in out.items() if v}
+
+
+def _following_stage(text: str, cr: int, se: int, spans, expected: bool = True) -> Optional[str]:
+    """The stage of the sentence's main predicate after the names' clause
+    ("…,两个项目在签约当天同步完成土地摘牌" / "…,确保上半年全部开工建设"); with
+    ``expected=False`` a clause that only expects a stage (即将, 预计) does not count."""
+    for a, b in _following_clauses(text, cr, se, spans):
+        if not _phases.continues_subject(text[a:b]):
+            continue
+        if not expected and _phases.expectation(text[a:b]):
+            continue
+        ph = _phases.phase_of_clause(text[a:b])
+        if ph:
+            return ph
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _amount_re():
+    return regex.compile(r"(?:约|近|超过|超)?\s*(?P<amount>" + NUMBER() + r"\s*(?:万亿|亿|万)?元)")
+
+
+def _respectively(doc, g: list[Cand], gb: int, se: int) -> dict:
+    """"A和B总投资分别为28亿元和15亿元": one amount for each name, in order."""
+    cfg = _cfg()
+    text = doc.text
+    m = cfg.inv_resp.match(text, gb, se)
+    if not m:
+        return {}
+    pos, values = m.end(), []
+    for i in range(len(g)):
+        if i:
+            sm = cfg.inv_resp_sep.match(text, pos, se)
+            if not sm:
+                return {}
+            pos = sm.end()
+        am = _amount_re().match(text, pos, se)
+        if not am:
+            return {}
+        values.append(_amount_value(doc, am.start("amount"), am.end("amount"), am.group("amount")))
+        pos = am.end()
+    return {id(c): v for c, v in zip(sorted(g, key=lambda x: x.start), values)}
+
+
+def _alone_investment(doc, c: Cand, se: int, spans) -> Optional[int]:
+    """The investment stated right after a name that stands alone ("X项目,总投资N亿元"),
+    or at the start of a following clause ("X已于3月投产,项目总投资9.6亿元")."""
+    cfg = _cfg()
+    text = doc.text
+    m = cfg.inv_after.match(text, c.end, se)
+    if m:
+        return _amount_value(doc, m.start("amount"), m.end("amount"), m.group("amount"))
+    cm = cfg.clause_re.search(text, c.end, se)
+    if cm is None:
+        return None
+    others = [s for s in spans if s != (c.start, c.end)]
+    for k, (a, b) in enumerate(_following_clauses(text, cm.start(), se, others)):
+        if k >= 2:
+            break
+        m = cfg.inv_next.match(text, a, b)
+        if m:
+            return _amount_value(doc, m.start("amount"), m.end("amount"), m.group("amount"))
+    return None
 
 
 def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional[int]) -> None:
@@ -747,21 +1179,37 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
                         if sg.in_heading is not None and c.heading is None:
                             c.heading = sg.in_heading
             gmap.setdefault(c.group, []).append(c)
+        resp: dict = {}
+        members: dict = {}
+        for g in gmap.values():
+            if len(g) > 1 and all(x.heading is None for x in g):
+                gb = max(x.end for x in g)
+                r = _respectively(doc, g, gb, se)
+                if not r:
+                    # "A、B当天正式开工,总投资分别为8亿元、2.3亿元": a later clause
+                    _, cr = _clause_bounds(text, min(x.start for x in g), gb, ss, se)
+                    others = [(x.start, x.end) for x in cands if x not in g]
+                    for k, (a, b) in enumerate(_following_clauses(text, cr, se, others)):
+                        if k >= 2 or r:
+                            break
+                        r = _respectively(doc, g, a, b)
+                resp.update(r)
+                members.update(_member_stages(text, spans, g, ss, se, sent.mentions))
         for c in group:
             h = c.heading
             if h is not None:
-                c.batch_list = h["list"]
-                c.phase = cfg.list_phase.get(h["list"])
                 labels = h["labels"]
                 nxt = [l for l in labels if l[0] >= c.end]
+                c.batch_list = h["list"] or (nxt[0][3] if nxt else None)
+                c.phase = cfg.list_phase.get(c.batch_list)
                 if nxt:
                     c.batch = nxt[0][2]
                 elif labels:
-                    c.batch = current_round if current_round and all((l[2] or 0) < current_round for l in labels) else None
-                elif h["round"]:
-                    c.batch = h["round"]
+                    # the items after the last label are the round's own
+                    base = h["round"] if h.get("stated") else current_round
+                    c.batch = base if base and all((l[2] or 0) < base for l in labels) else None
                 else:
-                    c.batch = None if doc.cache.get("round_labels") else current_round
+                    c.batch = h["round"]
                 # a stage stated after the items overrides the list's own
                 items = [x for x in group if x.heading is h]
                 last_end = max(x.end for x in items)
@@ -770,25 +1218,24 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
                 ph = _phases.phase_of_clause(tail)
                 if _phases.overrides_list(ph):
                     c.phase = ph
+                if h.get("pseudo"):
+                    # labels without a heading: the stage is what the sentence says
+                    c.phase = _stage(text, spans, min(x.start for x in items), last_end, ss, se,
+                                     list(sent.mentions) + list(labels))
+                if len(items) == 1:
+                    c.investment = _alone_investment(doc, c, se, spans)
                 continue
             g = gmap[c.group]
             ga, gb = min(x.start for x in g), max(x.end for x in g)
-            cl, cr = _clause_bounds(text, ga, gb, ss, se)
-            clause = text[cl:cr]
-            # a list introduced by 包括 / 分别为 / ":" reads the clause before it too
-            lead = clause[: max(0, ga - cl)]
-            if regex.match(r"^\s*(包括|分别为|分别是|如|即|有)", lead) or text[cl - 1:cl] == ":":
-                pl, _ = _clause_bounds(text, max(ss, cl - 2), max(ss, cl - 1), ss, se)
-                clause_start = pl
-            else:
-                clause_start = cl
-            blanked = _phases.blank(text[clause_start:cr], spans, offset=clause_start)
-            c.phase = _phases.phase_of_clause(blanked)
+            c.phase = members.get(id(c)) or _stage(text, spans, ga, gb, ss, se, sent.mentions)
             # a round named in the same sentence
             if sent.mentions:
                 best = min(sent.mentions, key=lambda m: min(abs(m[0] - c.start), abs(m[1] - c.start)))
                 c.batch, c.batch_list = best[2], best[3]
+                if c.phase is None and c.batch_list:
+                    c.phase = cfg.list_phase.get(c.batch_list)
             # investment for this project alone
+            cl, _ = _clause_bounds(text, ga, gb, ss, se)
             seg_start = cl
             for sg in sent.segs:
                 if sg.start <= c.start < sg.end:
@@ -796,10 +1243,10 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
             m = cfg.inv_before.search(text, max(seg_start, c.start - 40), c.start)
             if m and m.end() == c.start:
                 c.investment = _amount_value(doc, m.start("amount"), m.end("amount"), m.group("amount"))
+            elif id(c) in resp:
+                c.investment = resp[id(c)]
             elif len(g) == 1:
-                m = cfg.inv_after.match(text, c.end, se)
-                if m:
-                    c.investment = _amount_value(doc, m.start("amount"), m.end("amount"), m.group("amount"))
+                c.investment = _alone_investment(doc, c, se, spans)
 
 
 def _events(doc, cands: list[Cand]) -> list[PhaseEvent]:
@@ -837,14 +1284,23 @@ def _sentences(doc) -> list[tuple[int, int]]:
     return [(a, b) for a, b in out]
 
 
+_WORD_SPACE = regex.compile(r"(?<=\p{Han})[ \u3000]+(?=\p{Han})")
+
+
+def _space_cuts(doc) -> tuple:
+    """Normalised positions where the original separates two Chinese words with a space
+    (headlines, bylines, captions: "总投资142亿元 掀起春季项目攻坚热潮"); the normaliser
+    removes those spaces, but a name never runs across one."""
+    return tuple(doc.norm.norm_index(m.end()) for m in _WORD_SPACE.finditer(doc.original))
+
+
 def find(doc, mode: Optional[str] = None, nlp=None) -> list[Cand]:
     """Project candidates with their fields (normalised spans)."""
     text = doc.text
     sentences = _sentences(doc)
-    current = _current_round(text)
-    cfg = _cfg()
-    doc.cache["round_labels"] = any(rx.search(text) for rx in cfg.labels)
-    rules, parsed = rule_candidates(text, sentences, current)
+    ctx = report_context(text, sentences, _space_cuts(doc))
+    current = ctx.current
+    rules, parsed = rule_candidates(text, sentences, current, ctx)
     mode = mode or _cfg().combination
     model = ner_candidates(doc, sentences, nlp) if mode in ("ner", "union", "vote") else []
     cands = combine(rules, model, mode, text)
