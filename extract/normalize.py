@@ -41,6 +41,9 @@ CONTINUERS = set("，、,:：“‘《(（")
 NO_LINE_START = set("亿万元个%％年月日号，、,。）)”’：:；;！？!?")
 
 #: A line ending with a complete date or clock time (2024-04-09, 2024/4/9, 10:30).
+#: Endings of a photo credit line and starts of a caption line (never joined).
+PHOTO_CREDIT_ENDS = ("摄", "摄影", "供图", "文/图", "图/文")
+CAPTION_STARTS = ("图为", "图片为")
 _DATE_OR_TIME_END = regex.compile(r"(?:(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?<!\d)\d{1,2}:\d{2}(?::\d{2})?)[ \t]*$")
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0\u2002\u2003\u2009\u202f\n\f\v]+")
 _ASCII_ALNUM = regex.compile(r"[A-Za-z0-9]")
@@ -184,7 +187,7 @@ def normalise(original: str) -> NormText:
         prev = folded[a - 1] if a > 0 else ""
         nxt = folded[b] if b < n else ""
         if "\n" in run:
-            if _joins(folded, a, prev, nxt, threshold):
+            if _joins(folded, a, b, prev, nxt, threshold):
                 continue
             # keep one line break per break in the run (paragraph structure)
             first_nl = a + run.index("\n")
@@ -202,14 +205,39 @@ def normalise(original: str) -> NormText:
     return NormText(original=original, text="".join(out), offsets=offs)
 
 
-def _joins(folded: str, a: int, prev: str, nxt: str, threshold: int) -> bool:
-    """Is the line break run starting at ``a`` a wrap inside running text?"""
+def _standalone_before(folded: str, line_start: int) -> bool:
+    """Does the line starting at ``line_start`` open a block (blank line or start before it)?"""
+    head = folded[:line_start].rstrip(" \t\u3000")
+    return not head.strip() or head.endswith("\n\n") or head[:-1].rstrip(" \t\u3000").endswith("\n")
+
+
+def _is_caption_line(line: str, limit: int) -> bool:
+    return 0 < len(line) < limit and not any(c in TERMINALS or c in "，,;；" for c in line)
+
+
+def _joins(folded: str, a: int, b: int, prev: str, nxt: str, threshold: int) -> bool:
+    """Is the line break run ``folded[a:b]`` a wrap inside running text?"""
     if not prev or not nxt:
         return False
     if prev in TERMINALS:
         return False
     if nxt in "#>*-=":  # markdown heading or list
         return False
+    line_start = folded.rfind("\n", 0, a) + 1
+    line = folded[line_start:a].strip()
+    next_end = folded.find("\n", b)
+    next_line = folded[b:next_end if next_end >= 0 else len(folded)].strip()
+    # photo credits and captions are never part of running text
+    if line.endswith(PHOTO_CREDIT_ENDS) or next_line.startswith(CAPTION_STARTS):
+        return False
+    if folded.count("\n", a, b) >= 2:
+        # a short line standing alone between blank lines is a heading or a
+        # photo caption ("新点软件开工仪式"), not the end or start of a sentence
+        if _standalone_before(folded, line_start) and _is_caption_line(line, 40):
+            return False
+        next_alone = next_end < 0 or not folded[next_end:next_end + 3].strip(" \t") or folded.startswith("\n\n", next_end)
+        if next_alone and _is_caption_line(next_line, 20):
+            return False
     if prev in CONTINUERS:
         return True
     if nxt in NO_LINE_START:
@@ -224,8 +252,6 @@ def _joins(folded: str, a: int, prev: str, nxt: str, threshold: int) -> bool:
         return True  # a decimal number wrapped after its point (8.\n7%)
     if not (_is_cjk(prev) or prev.isalnum() or prev in "”’)）%"):
         return False
-    line_start = folded.rfind("\n", 0, a) + 1
-    line = folded[line_start:a].strip()
     if len(line) >= threshold:
         return True
     # a paragraph (it has a finished sentence) that stops mid-sentence

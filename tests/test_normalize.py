@@ -91,3 +91,19 @@ def test_empty_and_whitespace():
     n = normalise("   \n\n  ")
     assert n.text.strip() == ""
     _check_map(n)
+
+
+def test_photo_captions_and_headings_stay_apart_from_running_text():
+    para = "重点推进总投资180亿元的国电投源网荷储一体化项目等两个百亿"
+    text = para + "\n\n\n\n新点软件开工仪式\n\n要做强产业稳基础。"
+    n = normalise(text)
+    assert "百亿\n新点软件开工仪式\n要做强" in n.text
+    # the same break before a long continuation is a page break inside a sentence
+    n2 = normalise(para + "\n\n级项目落地，同时大力推进上半年已签约促落地项目，包括多个重点项目。")
+    assert "两个百亿级项目落地" in n2.text
+
+
+def test_photo_credit_lines_are_never_joined():
+    text = "这是一段很长的正文内容，介绍项目建设情况和进展，内容足够长没有结束\n施工现场一派繁忙 张勇 摄\n盛鼎建筑科技产业园主体结构封顶"
+    n = normalise(text)
+    assert "摄\n盛鼎" in n.text
