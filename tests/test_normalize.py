@@ -94,7 +94,7 @@ def test_empty_and_whitespace():
 
 
 def test_photo_captions_and_headings_stay_apart_from_running_text():
-    para = "重点推进总投资180亿元的国电投源网荷储一体化项目等两个百亿"
+    para = "下半年力争完成新签约项目签约总额600亿元。重点推进总投资180亿元的国电投源网荷储一体化项目等两个百亿"
     text = para + "\n\n\n\n新点软件开工仪式\n\n要做强产业稳基础。"
     n = normalise(text)
     assert "百亿\n新点软件开工仪式\n要做强" in n.text
