@@ -15,7 +15,7 @@ COMMAND_MODULES = [
     "db.commands",  # ingest, projects, project, facts, articles, search, merge, split, alias
     "db.report_commands",  # report, serve, check
     "extract.train",  # train
-    "benchmarks_cmd",  # bench (optional)
+    "extract.bench_cli",  # bench (needs the bench extra for the comparisons)
 ]
 
 for _name in COMMAND_MODULES:
