@@ -67,6 +67,23 @@ def _phase_label(p: Optional[str]) -> str:
     return PHASE_LABELS.get(p, p) if p else "—"
 
 
+def _marked(sent: str, rel: int, text: str, window: Optional[int] = None, br: str = "⏎") -> Text:
+    """A sentence with the span ``text`` at ``rel`` highlighted (line breaks shown
+    as ``br``); with ``window``, only that many characters either side of it."""
+    txt = Text()
+    if window is not None and 0 <= rel <= len(sent):
+        lo, hi = max(0, rel - window), min(len(sent), rel + len(text) + window)
+        head, tail = ("…" if lo > 0 else ""), ("…" if hi < len(sent) else "")
+        sent, rel = head + sent[lo:hi] + tail, rel - lo + len(head)
+    if 0 <= rel <= len(sent):
+        txt.append(sent[:rel].replace("\n", br))
+        txt.append(sent[rel:rel + len(text)].replace("\n", br), style="bold reverse")
+        txt.append(sent[rel + len(text):].replace("\n", br))
+    else:
+        txt.append(sent.replace("\n", br))
+    return txt
+
+
 # --- ingest / reconcile ---------------------------------------------------------------
 
 
@@ -154,18 +171,78 @@ def reconcile_cmd(
 # --- queries ----------------------------------------------------------------------------
 
 
+PRECISION_LABELS = {
+    "exact": "确切日期", "round": "“三个一批”活动日期", "asof": "不晚于（截至日期）",
+    "approximate": "不晚于（报道日期）", "target": "目标（未达到）",
+}
+
+
+def stage_date_text(e: dict) -> str:
+    """A stage event's date for people: a day, a span, "不晚于 …" or "目标 …"."""
+    prec = e.get("date_precision")
+    ds, de = e.get("date_start"), e.get("date_end")
+    if prec == "target":
+        if not (ds or de):
+            return "目标（未定日期）"
+        return f"目标 {ds}～{de}" if ds and de and ds != de else f"目标 {de or ds}" + ("前" if not ds else "")
+    if prec in ("asof", "approximate"):
+        return f"不晚于 {de}" if de else "日期不详"
+    if ds and de and ds != de:
+        return f"{ds}～{de}"
+    return de or ds or "日期不详"
+
+
+def stage_basis_text(e: dict) -> str:
+    """Where a stage event's date comes from, in Chinese."""
+    basis = (e.get("basis") or "").replace("\n", "").replace(" ", "")
+    prec = e.get("date_precision")
+    if prec == "exact":
+        out = f"句中日期“{basis}”"
+    elif prec == "round":
+        out = f"第{e.get('round')}期“三个一批”活动（“{basis}”）"
+    elif prec == "asof":
+        out = f"截至日期“{basis}”"
+    elif prec == "approximate":
+        out = "报道日期" if e.get("date_end") else "无日期"
+    else:
+        out = f"计划或目标“{basis}”" if basis else "计划或目标"
+    if e.get("origin") == "list":
+        lst = f"第{e['round']}期" if e.get("round") else ""
+        out = f"列入{lst}“{_phase_label(e['phase'])}一批”名单；" + out
+    return out
+
+
 @app.command("projects")
 def projects_cmd(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
-    phase: Optional[str] = typer.Option(None, "--phase", help="当前阶段（signed / 开工 / 投产 …）"),
-    since: Optional[str] = typer.Option(None, "--since", help="有不早于此日期的报道 YYYY-MM-DD"),
-    until: Optional[str] = typer.Option(None, "--until", help="有不晚于此日期的报道 YYYY-MM-DD"),
+    phase: Optional[str] = typer.Option(
+        None, "--phase", help="阶段（signed / 开工 / 投产 …）：与 --since/--until 同用时为该时段内达到的阶段，否则为当前阶段"),
+    since: Optional[str] = typer.Option(None, "--since", help="首次达到该阶段的日期不早于 YYYY-MM-DD"),
+    until: Optional[str] = typer.Option(None, "--until", help="首次达到该阶段的日期不晚于 YYYY-MM-DD"),
+    include_approximate: bool = typer.Option(
+        False, "--include-approximate", help="也算只知道“不晚于某日”达到的阶段（截至日期、报道日期）"),
+    current_phase: Optional[str] = typer.Option(None, "--current-phase", help="当前阶段（可与时段筛选同用）"),
+    reported_since: Optional[str] = typer.Option(
+        None, "--reported-since", help="有不早于此日期（YYYY-MM-DD）的报道提及（旧版 --since）"),
+    reported_until: Optional[str] = typer.Option(
+        None, "--reported-until", help="有不晚于此日期（YYYY-MM-DD）的报道提及（旧版 --until）"),
     min_investment: Optional[str] = typer.Option(None, "--min-investment", help="总投资至少（10亿、5000万、1.5亿元）"),
     batch: Optional[int] = typer.Option(None, "--batch", help="“三个一批”第几期"),
     name: Optional[str] = typer.Option(None, "--name", help="名称或别名包含"),
     fmt: str = typer.Option("table", "--format", "-f", help="table、json 或 csv"),
 ) -> None:
-    """列出项目库中的项目。"""
+    """列出项目库中的项目。
+
+    时段筛选按阶段史（xiangmu project 可见）：--phase 开工 --since 2023-01-01
+    --until 2023-12-31 列出 2023 年开工的项目，不论现在是否已封顶、投产。每个阶段
+    按首次达到的日期计；只算报道明确说到的阶段（报道“已投产”不等于报道过开工）；
+    “力争、确保……开工”之类的目标和计划不算达到。默认只算日期确切的阶段（句中日期、
+    “三个一批”活动日期）；加 --include-approximate 也算只知道“不晚于某日”的阶段。
+    不给 --phase 时，列出该时段内达到任一阶段的项目。
+
+    --reported-since/--reported-until 按报道日期筛选（提及项目的报道在此时段内），
+    即旧版 --since/--until 的含义；单独的 --phase 仍是当前阶段。
+    """
     from .query import list_projects, parse_money, parse_phase
 
     _fmt_ok(fmt, ("table", "json", "csv"))
@@ -173,32 +250,64 @@ def projects_cmd(
         money = parse_money(min_investment) if min_investment else None
         if phase:
             parse_phase(phase)
+        if current_phase:
+            parse_phase(current_phase)
     except ValueError as exc:
         raise typer.BadParameter(str(exc))
+    window_from, window_to = _date_opt(since, "--since"), _date_opt(until, "--until")
     database = _open_existing(db)
-    rows = list_projects(database, phase=phase, since=_date_opt(since, "--since"), until=_date_opt(until, "--until"),
-                         min_investment=money, batch=batch, name=name)
+    rows = list_projects(database, phase=phase, since=window_from, until=window_to, min_investment=money,
+                         batch=batch, name=name, reported_since=_date_opt(reported_since, "--reported-since"),
+                         reported_until=_date_opt(reported_until, "--reported-until"),
+                         current_phase=current_phase, include_approximate=include_approximate)
     if fmt == "json":
         _json(rows)
         return
+    reached = parse_phase(phase) if phase and (window_from or window_to) else None
+
+    def stages_text(r) -> str:
+        return "；".join(f"{_phase_label(ph)} {stage_date_text(st)}" for ph, st in r["stages"].items())
+
     if fmt == "csv":
         w = csv.writer(sys.stdout)
         w.writerow(["id", "name", "aliases", "phase", "investment_yuan", "phase_date", "first_date", "last_date",
-                    "mentions", "reports", "batches"])
+                    "mentions", "reports", "batches", "stages"])
         for r in rows:
             w.writerow([r["id"], r["name"], "；".join(r["aliases"]), r["phase"] or "", r["investment_yuan"] or "",
                         r["phase_date"] or "", r["first_date"] or "", r["last_date"] or "", len(r["mentions"]),
-                        r["n_reports"], " ".join(str(b) for b in r["batches"])])
+                        r["n_reports"], " ".join(str(b) for b in r["batches"]),
+                        ";".join(f"{ph}:{st['date'] or ''}:{st['date_precision']}" for ph, st in r["stages"].items())])
         return
-    t = Table(title=f"项目库（{len(rows)} 个项目）", show_lines=False)
-    for col in ("编号", "名称", "别名", "阶段", "阶段日期", "总投资", "提及", "报道数", "批次"):
-        t.add_column(col)
+    title = f"项目库（{len(rows)} 个项目）"
+    if window_from or window_to:
+        span = f"{window_from or '…'} 至 {window_to or '…'}"
+        title = f"{span} {'达到“' + _phase_label(reached) + '”' if reached else '有阶段进展'}的项目（{len(rows)} 个）"
+    t = Table(title=title, show_lines=False)
+    t.add_column("编号", no_wrap=True)
+    t.add_column("名称", overflow="fold", ratio=3, min_width=8)
+    if reached:
+        t.add_column(f"{_phase_label(reached)}日期", no_wrap=True)
+    t.add_column("别名", overflow="fold", ratio=2, min_width=6)
+    t.add_column("阶段", no_wrap=True)
+    t.add_column("阶段日期", no_wrap=True)
+    t.add_column("总投资", no_wrap=True)
+    t.add_column("提及", no_wrap=True)
+    t.add_column("报道数", no_wrap=True)
+    t.add_column("批次", overflow="fold", min_width=4)
+    if not reached:
+        t.add_column("阶段史", overflow="fold", ratio=2, min_width=8)
     for r in rows:
-        t.add_row(
+        cells = [
             str(r["id"]), r["name"], "、".join(r["aliases"]) or "—", _phase_label(r["phase"]),
             r["phase_date"] or "—", format_yuan(r["investment_yuan"]), str(len(r["mentions"])),
             str(r["n_reports"]), "、".join(f"第{b}期" for b in r["batches"]) or "—",
-        )
+        ]
+        if reached:
+            st = r["stages"].get(reached)
+            cells.insert(2, stage_date_text(st) if st else "—")
+        else:
+            cells.append(stages_text(r) or "—")
+        t.add_row(*cells)
     out.print(t)
 
 
@@ -208,7 +317,7 @@ def project_cmd(
     db: Optional[str] = typer.Option(None, "--db", help=DB_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help="table 或 json"),
 ) -> None:
-    """一个项目的来历：每条事实、日期、出自哪篇报道和哪句话。"""
+    """一个项目的阶段史（每个阶段的日期、依据、出自哪篇报道和哪句话）和来历（每条事实）。"""
     from .query import find_project, project_detail
 
     _fmt_ok(fmt)
@@ -243,19 +352,28 @@ def project_cmd(
     out.print(line)
     for note in detail["notes"]:
         out.print(f"[yellow]注意[/yellow]：{note}")
+    if detail["stages"]:
+        out.print("首次达到：" + "；".join(
+            f"{_phase_label(ph)} {stage_date_text(st)}" for ph, st in detail["stages"].items()))
+    st = Table(title="阶段史", show_lines=True, expand=True)
+    st.add_column("日期", overflow="fold", ratio=2, min_width=10)
+    st.add_column("阶段", overflow="fold", min_width=4)
+    st.add_column("依据", overflow="fold", ratio=2, min_width=8)
+    st.add_column("报道", overflow="fold", ratio=2, min_width=8)
+    st.add_column("句子", overflow="fold", ratio=4, min_width=16)
+    for e in detail["stage_events"]:
+        label = _phase_label(e["phase"]) + ("" if e["reached"] else "（目标）")
+        st.add_row(stage_date_text(e), label, stage_basis_text(e), f"{Path(e['path']).name}\n@{e['start']}-{e['end']}",
+                   _marked(e["sentence"] or e["text"], e["start"] - (e["sentence_start"] or 0), e["text"], 50, ""))
+    if detail["stage_events"]:
+        out.print(st)
+    else:
+        out.print("阶段史：报道中没有说到此项目的阶段")
     t = Table(title="来历", show_lines=True, expand=True)
     for col in ("日期", "类型", "事实", "报道", "所在句子"):
         t.add_column(col, ratio=3 if col == "所在句子" else None)
     for h in detail["history"]:
-        sent = h["sentence"] or h["text"]
-        rel = h["start"] - (h["sentence_start"] or 0)
-        txt = Text()
-        if 0 <= rel <= len(sent):
-            txt.append(sent[:rel].replace("\n", "⏎"))
-            txt.append(sent[rel:rel + len(h["text"])].replace("\n", "⏎"), style="bold reverse")
-            txt.append(sent[rel + len(h["text"]):].replace("\n", "⏎"))
-        else:
-            txt.append(sent.replace("\n", "⏎"))
+        txt = _marked(h["sentence"] or h["text"], h["start"] - (h["sentence_start"] or 0), h["text"])
         kind = KIND_LABELS.get(h["kind"], h["kind"])
         if h["mention"]:
             kind += f"（{LINK_LABELS.get(h['link'], h['link'])}）"

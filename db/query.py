@@ -3,6 +3,11 @@ views other modules use (:func:`load_stored_reports`, :func:`registry_projects`)
 
 Every filter is passed to SQLite as a parameter; SQL text is only ever built from
 fixed fragments in this module.
+
+Two kinds of date filter on projects: the stage history (``since``/``until`` of
+:func:`list_projects`: the project first reached a stage in that window, whatever
+its stage now; see :mod:`db.stages`) and the reports (``reported_since``/
+``reported_until``: a report dated in that window mentions it).
 """
 
 from __future__ import annotations
@@ -168,17 +173,120 @@ def _mentions_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int,
     out: dict[int, list[dict]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return out
-    wanted = set(project_ids)
     for r in db.query(
         """SELECT m.project_id, m.fact_id, m.variant, m.link, m.event_date, f.start, f."end", f.text,
                   f.phase, f.batch, f.batch_list, f.investment_yuan, r.path, r.id AS report_id,
                   r.reference_date
            FROM project_mentions m JOIN facts f ON f.id = m.fact_id JOIN reports r ON r.id = m.report_id
-           ORDER BY m.project_id, r.id, f.start"""
+           WHERE m.project_id IN (SELECT value FROM json_each(?))
+           ORDER BY m.project_id, r.id, f.start""",
+        [json.dumps(project_ids)],
     ):
-        if r["project_id"] in wanted:
-            out[r["project_id"]].append(r)
+        out[r["project_id"]].append(r)
     return out
+
+
+def _stage_events_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, list[dict]]:
+    """Project id -> its stage events (see :mod:`db.stages`), oldest first, each
+    with its mention's report, span and sentence."""
+    out: dict[int, list[dict]] = {pid: [] for pid in project_ids}
+    if not project_ids:
+        return out
+    for r in db.query(
+        """SELECT s.project_id, s.fact_id, s.phase, s.reached, s.precision, s.date, s.date_start, s.date_end,
+                  s.granularity, s.basis, s.basis_fact_id, s.origin, s.round, s.report_id, r.path,
+                  r.reference_date, f.start, f."end", f.text, f.sentence, f.sentence_start
+           FROM stage_events s JOIN facts f ON f.id = s.fact_id JOIN reports r ON r.id = s.report_id
+           WHERE s.project_id IN (SELECT value FROM json_each(?))
+           ORDER BY s.project_id, s.date IS NULL, s.date, s.report_id, f.start, s.phase""",
+        [json.dumps(project_ids)],
+    ):
+        out[r["project_id"]].append(_stage_event_dict(r))
+    return out
+
+
+def _stage_event_dict(r: dict) -> dict[str, Any]:
+    return {
+        "phase": r["phase"],
+        "date": r["date"],
+        "date_precision": r["precision"],
+        "path": r["path"],
+        "start": r["start"],
+        "end": r["end"],
+        "sentence": r["sentence"],
+        "text": r["text"],
+        "reached": bool(r["reached"]),
+        "date_start": r["date_start"],
+        "date_end": r["date_end"],
+        "granularity": r["granularity"],
+        "basis": r["basis"],
+        "origin": r["origin"],
+        "round": r["round"],
+        "report_id": r["report_id"],
+        "reference_date": r["reference_date"],
+        "fact_id": r["fact_id"],
+        "sentence_start": r["sentence_start"],
+    }
+
+
+def _first_stages_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, dict[str, dict]]:
+    """Project id -> stage -> the date it was first reached by."""
+    out: dict[int, dict[str, dict]] = {pid: {} for pid in project_ids}
+    if not project_ids:
+        return out
+    for r in db.query(
+        """SELECT project_id, phase, precision, date, date_start, date_end, fact_id, n_events FROM project_stages
+           WHERE project_id IN (SELECT value FROM json_each(?)) ORDER BY project_id, date, phase""",
+        [json.dumps(project_ids)],
+    ):
+        out[r["project_id"]][r["phase"]] = {
+            "date": r["date"], "date_precision": r["precision"], "date_start": r["date_start"],
+            "date_end": r["date_end"], "fact_id": r["fact_id"], "n_events": r["n_events"],
+        }
+    return out
+
+
+def _stage_window(
+    phase: Optional[str], since: Optional[_dt.date], until: Optional[_dt.date], include_approximate: bool
+) -> tuple[str, list]:
+    """SQL condition (on ``p``) and parameters: the project first reached ``phase``
+    (any stage when None) within ``[since, until]``. A stage with a known date
+    counts when its whole date range lies in the window; one known only as
+    reached by a day (截至…, the report's date) counts by that day, and only
+    with ``include_approximate``. Mirrors :func:`db.stages.in_window`."""
+    from .stages import BOUND, KNOWN
+
+    cond, params = [], []
+    if phase:
+        cond.append("s.phase = ?")
+        params.append(parse_phase(phase))
+    known = ["s.precision IN (" + ", ".join("?" for _ in KNOWN) + ")"]
+    kp: list = list(KNOWN)
+    if since:
+        known.append("s.date_start >= ?")
+        kp.append(since.isoformat())
+    if until:
+        known.append("s.date_end <= ?")
+        kp.append(until.isoformat())
+    alts = ["(" + " AND ".join(known) + ")"]
+    aparams = kp
+    if include_approximate:
+        bound = ["s.precision IN (" + ", ".join("?" for _ in BOUND) + ")", "s.date_end IS NOT NULL"]
+        bp: list = list(BOUND)
+        if since:
+            bound.append("s.date_end >= ?")
+            bp.append(since.isoformat())
+        if until:
+            bound.append("s.date_end <= ?")
+            bp.append(until.isoformat())
+        alts.append("(" + " AND ".join(bound) + ")")
+        aparams = aparams + bp
+    cond.append("(" + " OR ".join(alts) + ")")
+    params += aparams
+    return (
+        "EXISTS (SELECT 1 FROM project_stages s WHERE s.project_id = p.id AND " + " AND ".join(cond) + ")",
+        params,
+    )
 
 
 def list_projects(
@@ -189,37 +297,57 @@ def list_projects(
     min_investment: Optional[int] = None,
     batch: Optional[int] = None,
     name: Optional[str] = None,
+    reported_since: Optional[_dt.date] = None,
+    reported_until: Optional[_dt.date] = None,
+    current_phase: Optional[str] = None,
+    include_approximate: bool = False,
 ) -> list[dict[str, Any]]:
-    """Registry projects matching every given filter, with their mentions.
+    """Registry projects matching every given filter, with their mentions and
+    stage history (``stage_events``; ``stages``: the date each stage was first
+    reached by).
 
-    ``since``/``until``: the project has a mention dated in that range (the date
-    the mention's sentence gives, else its report's date). ``batch``: a mention
-    names that "三个一批" round. ``name``: the name or an alias contains the text.
+    ``since``/``until``: the project first reached ``phase`` (with no ``phase``:
+    some stage) within that range, whatever its stage now (see
+    :func:`_stage_window`; a stage is only what a report states: a project
+    reported 投产 has not "started" unless a report says so). ``phase`` alone
+    (no ``since``/``until``) is the project's current stage, as is
+    ``current_phase`` always. ``reported_since``/``reported_until``: a report
+    dated in that range mentions the project. ``batch``: a mention names that
+    "三个一批" round (in such a report, with the report dates). ``name``: the
+    name or an alias contains the text.
     """
     where, params = [], []
-    if phase:
+    window = since is not None or until is not None
+    if window:
+        cond, cp = _stage_window(phase, since, until, include_approximate)
+        where.append(cond)
+        params += cp
+    elif phase:
         where.append("p.phase = ?")
         params.append(parse_phase(phase))
+    if current_phase:
+        where.append("p.phase = ?")
+        params.append(parse_phase(current_phase))
     if min_investment is not None:
         where.append("p.investment_yuan >= ?")
         params.append(int(min_investment))
     if name:
         where.append("(p.name LIKE ? ESCAPE '\\' OR p.aliases LIKE ? ESCAPE '\\')")
         params += [like_pattern(name), like_pattern(name)]
-    if since or until or batch is not None:
+    if reported_since or reported_until or batch is not None:
         sub, sp = [], []
-        if since:
-            sub.append("m.event_date >= ?")
-            sp.append(since.isoformat())
-        if until:
-            sub.append("m.event_date <= ?")
-            sp.append(until.isoformat())
+        if reported_since:
+            sub.append("r.reference_date >= ?")
+            sp.append(reported_since.isoformat())
+        if reported_until:
+            sub.append("r.reference_date <= ?")
+            sp.append(reported_until.isoformat())
         if batch is not None:
             sub.append("f.batch = ?")
             sp.append(int(batch))
         where.append(
             "EXISTS (SELECT 1 FROM project_mentions m JOIN facts f ON f.id = m.fact_id "
-            "WHERE m.project_id = p.id AND " + " AND ".join(sub) + ")"
+            "JOIN reports r ON r.id = m.report_id WHERE m.project_id = p.id AND " + " AND ".join(sub) + ")"
         )
         params += sp
     sql = "SELECT p.* FROM projects p"
@@ -227,10 +355,16 @@ def list_projects(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY p.id"
     rows = list(db.query(sql, params))
-    mentions = _mentions_of(db, [r["id"] for r in rows])
+    ids = [r["id"] for r in rows]
+    mentions = _mentions_of(db, ids)
+    events = _stage_events_of(db, ids)
+    firsts = _first_stages_of(db, ids)
     out = []
     for r in rows:
-        out.append(_project_dict(r, mentions.get(r["id"], [])))
+        d = _project_dict(r, mentions.get(r["id"], []))
+        d["stage_events"] = events.get(r["id"], [])
+        d["stages"] = firsts.get(r["id"], {})
+        out.append(d)
     return out
 
 
@@ -334,6 +468,8 @@ def project_detail(db: sqlite_utils.Database, project_id: int) -> Optional[dict[
             )
     history.sort(key=lambda h: (h["date"] or "", h["report_id"], h["start"]))
     proj["history"] = history
+    proj["stage_events"] = _stage_events_of(db, [project_id])[project_id]
+    proj["stages"] = _first_stages_of(db, [project_id])[project_id]
     proj["events"] = list(
         db.query(
             """SELECT e.kind, e.value, e.date, e.date_source, e.is_target, e.fact_id, r.path

@@ -9,7 +9,9 @@ which words to drop, which places, phases, generic words — are data, in
 :func:`reconcile` runs the engine on every project fact stored in a database,
 re-applies the editors' decisions (``decisions`` table), derives each project's
 name, aliases, current stage and investment from its dated facts, and rewrites the
-derived tables in one transaction. It is deterministic: the same stored facts and
+derived tables in one transaction, the stage history included (``stage_events``:
+every stage a mention states, dated as :mod:`db.stages` decides; ``project_stages``:
+the day each stage of a project was first reached by). It is deterministic: the same stored facts and
 decisions always give the same registry, and project ids are kept from the
 previous registry wherever a project's mentions overlap.
 """
@@ -895,25 +897,56 @@ def _date(s: Optional[str]) -> Optional[_dt.date]:
         return None
 
 
+def _sentences_by_report(db) -> dict[int, dict[Any, Any]]:
+    """Report id -> sentence start -> the sentence with its date and project facts."""
+    from . import stages
+
+    out: dict[int, dict[Any, stages.Sentence]] = defaultdict(dict)
+    for f in db.query(
+        """SELECT id, report_id, kind, start, "end", text, sentence_start, sentence, date_start, date_end,
+                  granularity, date_kind, phase, batch, batch_list
+           FROM facts WHERE kind IN ('date', 'project') ORDER BY report_id, start, idx"""
+    ):
+        key = f["sentence_start"] if f["sentence_start"] is not None else ("fact", f["id"])
+        sent = out[f["report_id"]].get(key)
+        if sent is None:
+            ss = f["sentence_start"] if f["sentence_start"] is not None else f["start"]
+            sent = out[f["report_id"]][key] = stages.Sentence(start=ss, text=f["sentence"] or f["text"])
+        if f["kind"] == "date":
+            sent.dates.append(
+                stages.DateRef(f["id"], f["start"], f["end"], f["text"], _date(f["date_start"]),
+                               _date(f["date_end"]), f["granularity"] or "day", f["date_kind"] or "point")
+            )
+        else:
+            sent.projects.append(
+                stages.ProjectRef(f["id"], f["start"], f["end"], f["text"], f["phase"], f["batch"], f["batch_list"])
+            )
+    return out
+
+
 def mentions_from_db(db) -> tuple[list[Mention], list[dict]]:
-    """Every stored project fact as a :class:`Mention`, with its context: the
-    date its sentence gives (else the report's), whether the sentence states a
-    target, and the companies named in it."""
+    """Every stored project fact as a :class:`Mention`, with its context: its
+    date and whether it states a target (from its stage event, see
+    :mod:`db.stages`: a date governing its clause, the sentence's opening date,
+    its round's date, else the report's), and the companies named in its
+    sentence. Each row carries the mention's stage events (``stages``)."""
+    from . import stages
+
     reports = {
         r["id"]: r
         for r in db.query("SELECT id, sha256, path, reference_date FROM reports")
     }
-    dates: dict[tuple, list[dict]] = defaultdict(list)
     orgs: dict[tuple, set] = defaultdict(set)
     for f in db.query(
-        """SELECT report_id, start, sentence_start, date_start, date_end, date_kind, name, kind
-           FROM facts WHERE kind IN ('date', 'organisation') AND sentence_start IS NOT NULL"""
+        """SELECT report_id, sentence_start, name FROM facts
+           WHERE kind = 'organisation' AND sentence_start IS NOT NULL"""
     ):
-        k = (f["report_id"], f["sentence_start"])
-        if f["kind"] == "date":
-            dates[k].append(f)
-        elif f["name"]:
-            orgs[k].add(_strip_place("".join(f["name"].split()), rules())[0])
+        if f["name"]:
+            orgs[(f["report_id"], f["sentence_start"])].add(_strip_place("".join(f["name"].split()), rules())[0])
+    dating: dict[int, stages.MentionDating] = {}
+    for rid, sents in _sentences_by_report(db).items():
+        rep = reports.get(rid)
+        dating.update(stages.report_stages(list(sents.values()), _date(rep["reference_date"]) if rep else None))
     mentions, rows = [], []
     for f in db.query(
         """SELECT id, report_id, start, "end", text, name, phase, batch, batch_list, investment_yuan,
@@ -922,24 +955,7 @@ def mentions_from_db(db) -> tuple[list[Mention], list[dict]]:
         rep = reports[f["report_id"]]
         sent = f["sentence"] or ""
         k = (f["report_id"], f["sentence_start"])
-        date, source, deadline = None, None, False
-        best = None
-        for d in dates.get(k, []):
-            if d["date_kind"] == "deadline":
-                deadline = True
-                continue
-            when = _date(d["date_end"]) or _date(d["date_start"])
-            if when is None:
-                continue
-            # a date the sentence gives for the event beats an as-of date
-            # (截至2022年底: the stage was reached by then, not on that day)
-            rank = (d["date_kind"] == "asof", abs(d["start"] - f["start"]))
-            if best is None or rank < best[0]:
-                best = (rank, when, "asof" if d["date_kind"] == "asof" else "sentence")
-        if best:
-            date, source = best[1], best[2]
-        elif rep["reference_date"]:
-            date, source = _date(rep["reference_date"]), "report"
+        md = dating.get(f["id"])
         name = f["name"] or f["text"]
         mentions.append(
             Mention(
@@ -952,14 +968,43 @@ def mentions_from_db(db) -> tuple[list[Mention], list[dict]]:
                 batch_list=f["batch_list"],
                 investment_yuan=f["investment_yuan"],
                 sentence=sent,
-                date=date,
-                date_source=source,
-                is_target=deadline or is_target_sentence(sent),
+                date=md.date if md else _date(rep["reference_date"]),
+                date_source=md.source if md else ("report" if rep["reference_date"] else None),
+                is_target=md.is_target if md else is_target_sentence(sent),
                 orgs=frozenset(orgs.get(k, set())) | sentence_orgs(sent),
             )
         )
-        rows.append(dict(f))
+        row = dict(f)
+        row["stages"] = md.events if md else ()
+        rows.append(row)
     return mentions, rows
+
+
+def _write_stages(db, pid: int, members: Sequence[int], rows: list[dict]) -> None:
+    """The stage events of one project's mentions, and the event each stage was first reached by."""
+    from .stages import first_reached
+
+    def iso(d):
+        return d.isoformat() if d else None
+
+    events = []
+    for i in sorted(members, key=lambda i: (rows[i]["report_id"], rows[i]["start"], rows[i]["id"])):
+        for e in rows[i]["stages"]:
+            events.append(e)
+            db.execute(
+                """INSERT INTO stage_events (fact_id, phase, project_id, report_id, reached, precision, date,
+                       date_start, date_end, granularity, basis, basis_fact_id, origin, round)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [e.fact_id, e.phase, pid, rows[i]["report_id"], int(e.reached), e.precision, iso(e.date),
+                 iso(e.date_start), iso(e.date_end), e.granularity, e.basis, e.basis_fact_id, e.origin, e.round],
+            )
+    for phase, e in first_reached(events).items():
+        db.execute(
+            """INSERT INTO project_stages (project_id, phase, precision, date, date_start, date_end, fact_id, n_events)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+            [pid, phase, e.precision, iso(e.date), iso(e.date_start), iso(e.date_end), e.fact_id,
+             sum(1 for x in events if x.reached and x.phase == phase)],
+        )
 
 
 def load_decisions(db) -> list[dict]:
@@ -1026,6 +1071,8 @@ def reconcile(db) -> ReconcileSummary:
         old_ids = {r[0] for r in db.execute("SELECT id FROM projects")}
         db.execute("DELETE FROM project_mentions")
         db.execute("DELETE FROM project_events")
+        db.execute("DELETE FROM stage_events")
+        db.execute("DELETE FROM project_stages")
         db.execute("DELETE FROM projects")
         merged = 0
         for ci, members in enumerate(clusters):
@@ -1054,6 +1101,7 @@ def reconcile(db) -> ReconcileSummary:
                     json.dumps(st.notes, ensure_ascii=False),
                 ],
             )
+            _write_stages(db, pid, members, rows)
             for i in members:
                 m, f = mentions[i], rows[i]
                 db.execute(

@@ -11,6 +11,11 @@ Tables
 ``projects``         the registry (derived; rebuilt by every reconciliation);
 ``project_events``   the dated phase and investment statements a project's current
                      state is derived from;
+``stage_events``     the stage history: one dated stage event per mention and stage
+                     (reached, with how precisely its date is known, or a target;
+                     see :mod:`db.stages`), written by :mod:`db.reconcile`;
+``project_stages``   per project and stage, the event it was first reached by (what
+                     ``xiangmu projects --phase P --since … --until …`` filters on);
 ``decisions``        editors' corrections (merge / split / alias / rename), stored as
                      data and re-applied by every reconciliation;
 ``reports_fts``      FTS5 index of jieba-segmented words (:mod:`db.search`);
@@ -32,7 +37,7 @@ from typing import Any, Iterable, Optional
 
 import sqlite_utils
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DEFAULT_DB = "xiangmu.db"
 
 _SCHEMA = [
@@ -140,6 +145,40 @@ _SCHEMA = [
     """,
     "CREATE INDEX IF NOT EXISTS events_project ON project_events(project_id)",
     """
+    CREATE TABLE IF NOT EXISTS stage_events (
+        fact_id INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        project_id INTEGER NOT NULL,
+        report_id INTEGER NOT NULL,
+        reached INTEGER NOT NULL,
+        precision TEXT NOT NULL,
+        date TEXT,
+        date_start TEXT,
+        date_end TEXT,
+        granularity TEXT,
+        basis TEXT,
+        basis_fact_id INTEGER,
+        origin TEXT NOT NULL,
+        round INTEGER,
+        PRIMARY KEY (fact_id, phase)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS stage_events_project ON stage_events(project_id)",
+    """
+    CREATE TABLE IF NOT EXISTS project_stages (
+        project_id INTEGER NOT NULL,
+        phase TEXT NOT NULL,
+        precision TEXT NOT NULL,
+        date TEXT,
+        date_start TEXT,
+        date_end TEXT,
+        fact_id INTEGER NOT NULL,
+        n_events INTEGER NOT NULL,
+        PRIMARY KEY (project_id, phase)
+    )
+    """,
+    "CREATE INDEX IF NOT EXISTS project_stages_phase ON project_stages(phase, date_end)",
+    """
     CREATE TABLE IF NOT EXISTS decisions (
         id INTEGER PRIMARY KEY,
         action TEXT NOT NULL,
@@ -184,10 +223,14 @@ def open_db(path: Optional[str | Path] = None) -> sqlite_utils.Database:
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
+    """Create the tables; a database of an older schema gets the new tables, and
+    its registry is rebuilt once so that they are filled (stage history, added in
+    schema 2)."""
     have = db.conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
     ).fetchone()
-    if have and get_meta(db, "schema_version") == SCHEMA_VERSION:
+    old = get_meta(db, "schema_version") if have else None
+    if old == SCHEMA_VERSION:
         return
     with db.atomic():
         for stmt in _SCHEMA:
@@ -195,6 +238,10 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db.execute(
             "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", [SCHEMA_VERSION]
         )
+    if old is not None and db.execute("SELECT 1 FROM projects LIMIT 1").fetchone():
+        from .reconcile import reconcile
+
+        reconcile(db)
 
 
 def get_meta(db: sqlite_utils.Database, key: str, default: Optional[str] = None) -> Optional[str]:
@@ -308,6 +355,7 @@ def store_report(db: sqlite_utils.Database, rec: dict[str, Any], refresh: bool =
                 "UPDATE project_mentions SET fact_id = -fact_id WHERE report_id = ? AND fact_id > 0", [existing]
             )
             db.execute("DELETE FROM project_events WHERE report_id = ?", [existing])
+            db.execute("DELETE FROM stage_events WHERE report_id = ?", [existing])
             db.execute("DELETE FROM facts WHERE report_id = ?", [existing])
             db.execute(
                 "UPDATE reports SET reference_date = ?, reference_date_source = ?, title = COALESCE(?, title) WHERE id = ?",

@@ -103,9 +103,21 @@ def test_project_filters(dbp):
     assert names(projects_json(dbp, "--phase", "开工")) == ["屹锂科技固态电池研发生产基地"]
     assert names(projects_json(dbp, "--phase", "signed")) == ["雄韬氢能产业园"]
     assert len(projects_json(dbp, "--batch", "7")) == 2
-    assert len(projects_json(dbp, "--since", "2024-01-01")) == 2
-    assert len(projects_json(dbp, "--until", "2023-02-01")) == 2
-    assert len(projects_json(dbp, "--since", "2023-06-01", "--until", "2023-12-31")) == 2
+    # report dates (the old --since/--until)
+    assert len(projects_json(dbp, "--reported-since", "2024-01-01")) == 2
+    assert len(projects_json(dbp, "--reported-until", "2023-02-01")) == 2
+    assert len(projects_json(dbp, "--reported-since", "2023-06-01", "--reported-until", "2023-12-31")) == 2
+    # stage dates: 盛鼎 started on the day A's sentence gives, and is completed now
+    started = projects_json(dbp, "--phase", "开工", "--since", "2023-01-01", "--until", "2023-12-31")
+    assert names(started) == names(projects_json(dbp, "--name", "盛鼎")) and started[0]["phase"] == "completed"
+    assert started[0]["stages"]["started"]["date"] == "2023-01-28"
+    # B gives no date: its stages count (by B's date) only when asked to
+    assert names(projects_json(dbp, "--phase", "开工", "--since", "2023-01-01", "--until", "2023-12-31",
+                               "--include-approximate")) == sorted(["屹锂科技固态电池研发生产基地", started[0]["name"]])
+    assert len(projects_json(dbp, "--since", "2023-01-01", "--until", "2023-01-31")) == 2  # any stage
+    assert projects_json(dbp, "--phase", "开工", "--since", "2023-02-01") == []
+    r = runner.invoke(app, ["projects", "--db", dbp, "--since", "2023-01-01' OR 1=1 --"])
+    assert r.exit_code != 0 and "YYYY-MM-DD" in r.output
     assert names(projects_json(dbp, "--name", "鼎盛")) == names(projects_json(dbp, "--name", "盛鼎"))
     # filters are parameters, never SQL: hostile input matches nothing and breaks nothing
     for evil in ["' OR 1=1 --", "%", "_", "\"; DROP TABLE projects; --"]:
@@ -136,7 +148,8 @@ def test_project_history(dbp):
     d = json.loads(run("project", str(pid), "--db", dbp, "--format", "json"))
     mentions = [h for h in d["history"] if h["mention"]]
     assert [h["path"] for h in mentions] == ["a.txt", "b.txt"]  # oldest first
-    assert mentions[0]["date"] == "2023-01-28" and mentions[0]["date_source"] == "sentence"
+    # A's opening date is the day of the 7th round's event, which A's 盛鼎 was started at
+    assert mentions[0]["date"] == "2023-01-28" and mentions[0]["date_source"] == "round"
     assert mentions[0]["sentence"].startswith("2023年1月28日")
     assert any(h["kind"] == "amount" for h in d["history"])  # a fact of the same sentence
     assert {e["kind"] for e in d["events"]} >= {"phase", "investment", "batch"}

@@ -48,7 +48,7 @@ def test_open_db_creates_schema_and_is_idempotent(tmp_path):
     d = store.open_db(p)
     tables = set(d.table_names())
     assert {"reports", "facts", "projects", "project_mentions", "project_events", "decisions", "meta",
-            "reports_fts"} <= tables
+            "reports_fts", "stage_events", "project_stages"} <= tables
     d.close()
     d = store.open_db(p)  # opening again changes nothing
     assert store.get_meta(d, "schema_version") == store.SCHEMA_VERSION
@@ -121,3 +121,29 @@ def test_load_stored_reports_gives_pydantic_facts_and_project_of(db):
     assert projects[r.project_of[1]].investment_yuan == 16_070_000_000
     assert projects[r.project_of[1]].phase == "started"
     assert projects[r.project_of[2]].name.startswith("雄韬氢能产业园")
+
+
+def test_older_schema_gets_the_stage_tables_filled(tmp_path):
+    p = tmp_path / "old.db"
+    d = store.open_db(p)
+    store.store_report(d, record())
+    reconcile(d)
+    assert d["stage_events"].count == 2 and d["project_stages"].count == 2
+    # a registry written before the stage history existed (schema 1)
+    with d.atomic():
+        d.execute("DROP TABLE stage_events")
+        d.execute("DROP TABLE project_stages")
+        d.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    d.close()
+    d = store.open_db(p)
+    assert store.get_meta(d, "schema_version") == store.SCHEMA_VERSION
+    assert {r["phase"] for r in d.query("SELECT phase FROM project_stages")} == {"started", "signed"}
+    assert d["stage_events"].count == 2
+    d.close()
+
+
+def test_refresh_drops_the_reports_stage_events(db):
+    store.store_report(db, record())
+    reconcile(db)
+    store.store_report(db, record(facts=record()["facts"][:1]), refresh=True)
+    assert db["stage_events"].count == 0
