@@ -95,7 +95,7 @@ def number_fragment() -> str:
     arabic = r"(?:\d{1,3}(?:,\d{3}){1,12}(?!\d)|\d{1,40})(?:\.\d{1,20})?"
     chinese = rf"[{d}{lead}](?:[{d}{u}]|[{p}](?=[{d}])){{0,40}}"
     # arabic followed by Chinese units (1.2万, 5万4千6百, 3万4000, 1.2万亿)
-    mixed = rf"{arabic}(?:[{u}](?:{arabic}|[{d}](?![{p}]))?)*"
+    mixed = rf"{arabic}(?:[{u}](?:{arabic}|[{d}](?![{p}]))?){{0,12}}"
     return rf"(?:{mixed}|{chinese})"
 
 

@@ -82,7 +82,7 @@ def rules() -> _Rules:
     inside = _alt(qualifier_words("inside"))
     not_num_before = rf"(?<![\d.{_CN_NUM_CHARS}])"
     sign_rx = regex.compile(
-        rf"(?<![\d.A-Za-z%])(?P<neg>{neg})?(?P<n1>{num})"
+        rf"(?<![\d.A-Za-z%{_CN_NUM_CHARS}])(?P<neg>{neg})?(?P<n1>{num})"
         rf"(?:(?P<s1>[{sign_cls}])?(?P<sep>{seps})(?P<n2>{num}))?(?P<sign>[{sign_cls}])"
     )
     word_rx = regex.compile(
@@ -100,7 +100,7 @@ def rules() -> _Rules:
     )
     points = _alt(data["points"])
     point_rx = regex.compile(
-        rf"(?<![\d.A-Za-z])(?P<n1>{num})(?:(?P<sep>{seps})(?P<n2>{num}))?(?P<ins>{inside})?"
+        rf"(?<![\d.A-Za-z{_CN_NUM_CHARS}])(?P<n1>{num})(?:(?P<sep>{seps})(?P<n2>{num}))?(?P<ins>{inside})?"
         rf"(?:{points})"
     )
     return _Rules(

@@ -203,10 +203,13 @@ def test_huge_inputs_stay_linear():
     """A long run of one character class must not blow up (catastrophic backtracking)."""
     import time
 
-    for piece in ("9" * 20000, "一" * 20000, "亿" * 5000, "9亿" * 5000, "(" * 10000, "\n" * 20000, "1." * 10000):
+    # 6,000 characters take well under 0.5 s when the cost is linear; a quadratic
+    # scan (a regex retried from every position of a long number) takes many seconds.
+    for piece in ("9" * 6000, "一" * 6000, "亿" * 3000, "9亿" * 3000, "1万" * 3000, "(" * 6000, "\n" * 6000,
+                  "1." * 3000, "2023年" * 1200):
         t = time.perf_counter()
         check_result(piece)
-        assert time.perf_counter() - t < 20, piece[:10]
+        assert time.perf_counter() - t < 3, f"{piece[:10]}… took {time.perf_counter() - t:.1f} s"
 
 
 def test_extraction_is_deterministic():
