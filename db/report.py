@@ -206,6 +206,10 @@ def _fact_lines(item: Inconsistency) -> list[str]:
         for e in item.evidence:
             if e.note:
                 lines.append(e.note)
+    if d.get("evidence_omitted"):
+        lines.append(f"另有 {d['evidence_omitted']} 处出处未列出（共 {d.get('evidence_total')} 处）")
+    if d.get("changes_total", 0) > len(d.get("changes", [])):
+        lines.append(f"改动共 {d['changes_total']} 处，下表列出前 {len(d.get('changes', []))} 处")
     return lines
 
 
@@ -395,6 +399,29 @@ def render_html(items: list[Inconsistency], reports=None, title: str = "项目�
         title=title, views=views, summary=sm, generated=generated, source=source, n_reports=n_reports,
         severities=SEVERITIES, severity_label=severity_label,
     )
+
+
+def write(items: list[Inconsistency], fmt: str, fh, reports=None, **kw) -> None:
+    """Write the report to the text stream ``fh`` piece by piece (same text as :func:`render`).
+
+    JSON goes through ``json.dump`` (encoded in chunks) and HTML through the
+    template's ``generate``, so a large report is never built as one string.
+    """
+    if fmt == "json":
+        json.dump(to_json_dict(items, reports), fh, ensure_ascii=False, indent=1, default=str)
+    elif fmt in ("md", "markdown"):
+        fh.write(render_markdown(items, reports, **{k: v for k, v in kw.items() if k in ("title", "generated")}))
+    elif fmt == "html":
+        views = item_views(items, reports)
+        sm = summary(items)
+        n_reports = len({r.path for r in (reports.values() if isinstance(reports, dict) else (reports or []))})
+        for chunk in _env().get_template("report.html.j2").generate(
+            title=kw.get("title", "项目库一致性检查报告"), views=views, summary=sm, generated=kw.get("generated"),
+            source=kw.get("source"), n_reports=n_reports, severities=SEVERITIES, severity_label=severity_label,
+        ):
+            fh.write(chunk)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
 
 
 def render(items: list[Inconsistency], fmt: str, reports=None, **kw) -> str:

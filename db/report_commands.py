@@ -98,13 +98,31 @@ def _write(text: str, output: Optional[Path]) -> None:
 
 
 def _emit(items, reports, fmt: str, output: Optional[Path], source: str) -> None:
-    from db.report import render
+    from db.report import write
 
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     kw = {"generated": generated}
     if fmt == "html":
         kw["source"] = source
-    _write(render(items, fmt, reports, **kw), output)
+    # written piece by piece: a large report is never one string in memory
+    if output is None:
+        last = [""]
+
+        class _Out:
+            def write(self, chunk: str) -> None:
+                if chunk:
+                    last[0] = chunk
+                    sys.stdout.write(chunk)
+
+        write(items, fmt, _Out(), reports, **kw)
+        if not last[0].endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8") as fh:
+            write(items, fmt, fh, reports, **kw)
+        err.print(f"已写入 {output}")
     n_err = sum(1 for it in items if it.severity == "error")
     n_warn = sum(1 for it in items if it.severity == "warning")
     n_info = len(items) - n_err - n_warn

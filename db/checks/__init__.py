@@ -85,11 +85,50 @@ def run_checks(
         if wanted is not None:
             got = [it for it in got if it.kind in wanted]
         items.extend(got)
-    items = _dedupe(items)
+    items = [cap_evidence(it) for it in _dedupe(items)]
     day = _since_date(since)
     if day is not None:
         items = [it for it in items if any(e.reference_date is None or e.reference_date >= day for e in it.evidence)]
     return sort_items(items)
+
+
+def cap_evidence(item: Inconsistency, limit: Optional[int] = None) -> Inconsistency:
+    """At most ``limit`` evidence spans (``report.max_evidence`` in checks.yaml).
+
+    A finding repeated in many reports (one name in 40 reports) stays one
+    item an editor can read: the spans kept are the first of each distinct
+    text and each report, then the rest in order; ``details`` says how many
+    spans there were (``evidence_total``) and how many are left out
+    (``evidence_omitted``).
+    """
+    from .context import rules
+
+    limit = limit or rules()["report"]["max_evidence"]
+    ev = item.evidence
+    if len(ev) <= limit:
+        return item
+    keep: list[int] = []
+    seen_text: set = set()
+    seen_report: set = set()
+    for i, e in enumerate(ev):
+        if len(keep) < limit and e.text not in seen_text:
+            keep.append(i)
+            seen_text.add(e.text)
+            seen_report.add(e.path)
+    for i, e in enumerate(ev):
+        if len(keep) < limit and i not in keep and e.path not in seen_report:
+            keep.append(i)
+            seen_report.add(e.path)
+    for i in range(len(ev)):
+        if len(keep) >= limit:
+            break
+        if i not in keep:
+            keep.append(i)
+    kept = [ev[i] for i in sorted(keep)]
+    details = dict(item.details)
+    details["evidence_total"] = len(ev)
+    details["evidence_omitted"] = len(ev) - len(kept)
+    return item.model_copy(update={"evidence": kept, "details": details})
 
 
 def _dedupe(items: list[Inconsistency]) -> list[Inconsistency]:
@@ -104,4 +143,4 @@ def _dedupe(items: list[Inconsistency]) -> list[Inconsistency]:
     return out
 
 
-__all__ = ["run_checks", "CHECKS", "sort_items", "CheckContext"]
+__all__ = ["run_checks", "CHECKS", "sort_items", "cap_evidence", "CheckContext"]

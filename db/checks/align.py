@@ -3,7 +3,9 @@
 
 A report is cut into units (sentences and ``；`` clauses of the normalised
 text). Units of different reports that share character shingles are compared
-with rapidfuzz; a unit matches the whole of another unit (``ratio``) or a
+with rapidfuzz (only shingles found in few reports count: stock phrases and
+template sentences printed in many reports are no sign of a shared text, and
+skipping them keeps the comparison linear in the number of reports); a unit matches the whole of another unit (``ratio``) or a
 stretch of a longer one (``partial_ratio`` alignment, for when one version
 joined two sentences). Within a matched pair, :func:`changes` lists the edits
 (difflib opcodes on the normalised text), ignoring punctuation-only edits.
@@ -124,27 +126,42 @@ def alignments(ctx: CheckContext) -> dict[tuple[int, int], list[Match]]:
     cfg = _cfg()
     k = cfg["shingle"]
     ratio_min = cfg["unit_ratio"]
-    index: dict[str, list[Unit]] = defaultdict(list)
+    max_df = cfg["max_shingle_reports"]
+    max_cands = cfg["max_unit_reports"]
     order = {v.id: i for i, v in enumerate(ctx.views)}
     all_units = {v.id: units(v) for v in ctx.views}
+    unit_shingles = {(v.id, u.idx): _shingles(u.key, k) for v in ctx.views for u in all_units[v.id]}
+    # document frequency of each shingle: one printed in many reports is boilerplate
+    # (stock sentences, a template) and is no evidence that two reports share a text
+    df: dict[str, int] = defaultdict(int)
+    for v in ctx.views:
+        in_report: set[str] = set()
+        for u in all_units[v.id]:
+            in_report |= unit_shingles[(v.id, u.idx)]
+        for sh in in_report:
+            df[sh] += 1
+    index: dict[str, list[Unit]] = defaultdict(list)
     for v in ctx.views:
         for u in all_units[v.id]:
-            for sh in _shingles(u.key, k):
-                index[sh].append(u)
+            for sh in unit_shingles[(v.id, u.idx)]:
+                if df[sh] <= max_df:
+                    index[sh].append(u)
     result: dict[tuple[int, int], list[Match]] = defaultdict(list)
     for v in ctx.views:
         for ua in all_units[v.id]:
-            sh = _shingles(ua.key, k)
+            sh = unit_shingles[(v.id, ua.idx)]
             hits: dict[tuple[int, int], int] = defaultdict(int)
             for s in sh:
-                for ub in index[s]:
+                for ub in index.get(s, ()):
                     if order[ub.view.id] > order[v.id]:
                         hits[(ub.view.id, ub.idx)] += 1
             need = max(2, int(0.2 * len(sh)))
+            cands = sorted(((rid, idx) for (rid, idx), n in hits.items() if n >= need),
+                           key=lambda c: (order[c[0]], c[1]))  # the same result whatever the hash seed
+            if len({rid for rid, _ in cands}) > max_cands:
+                continue  # a stock sentence found in many reports: not a shared text
             best: dict[int, Match] = {}
-            for (rid, idx), n in hits.items():
-                if n < need:
-                    continue
+            for rid, idx in cands:
                 ub = all_units[rid][idx]
                 m = _best_match(ua, ub, ratio_min)
                 if m and (rid not in best or m.score > best[rid].score):

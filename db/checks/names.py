@@ -181,6 +181,36 @@ def _different_fronts(x: str, y: str) -> bool:
 
 # -- project names ---------------------------------------------------------------
 
+def _block_k(n: int) -> int:
+    """Length of the prefix/suffix that blocks a name of ``n`` characters."""
+    return min(3, max(1, (n - 1) // 2))
+
+
+def candidate_pairs(names: list[str]) -> list[tuple[str, str]]:
+    """The pairs ``(a, b)`` (``a < b``) that :func:`variant_reason` can join, without comparing all pairs.
+
+    Every rule keeps a long stretch at one end of the shorter name: a swap or
+    one changed character leaves the first or the last ``(n-1)//2``
+    characters alone, and a block left out keeps half of the short name at
+    its start or its end. So two names are compared only when they share the
+    first or the last ``k`` characters, ``k`` set by the shorter name
+    (at most 3); the result is the same as comparing all pairs.
+    """
+    buckets: dict[tuple, list[str]] = defaultdict(list)
+    for n in names:
+        for k in range(1, min(3, len(n)) + 1):
+            buckets[("p", k, n[:k])].append(n)
+            buckets[("s", k, n[-k:])].append(n)
+    pairs = set()
+    for a in names:
+        k = _block_k(len(a))
+        for key in (("p", k, a[:k]), ("s", k, a[-k:])):
+            for b in buckets.get(key, ()):
+                if b != a and len(b) >= len(a):
+                    pairs.add((a, b) if a < b else (b, a))
+    return sorted(pairs)
+
+
 class _UF:
     def __init__(self):
         self.p: dict = {}
@@ -237,15 +267,13 @@ def _project_items(ctx: CheckContext) -> list[Inconsistency]:
                     uf.union(a, b)
                     reasons[frozenset((a, b))] = r
     # spelling rules, whatever the registry says
-    for i in range(len(cores)):
-        for j in range(i + 1, len(cores)):
-            a, b = cores[i], cores[j]
-            if abs(len(a) - len(b)) > max(len(a), len(b)) * (1 - cfg["abbreviation_min_share"]):
-                continue
-            r = variant_reason(a, b, lights[a], lights[b])
-            if r:
-                uf.union(a, b)
-                reasons[frozenset((a, b))] = r
+    for a, b in candidate_pairs(cores):
+        if abs(len(a) - len(b)) > max(len(a), len(b)) * (1 - cfg["abbreviation_min_share"]):
+            continue
+        r = variant_reason(a, b, lights[a], lights[b])
+        if r:
+            uf.union(a, b)
+            reasons[frozenset((a, b))] = r
     comps: dict[str, list[str]] = defaultdict(list)
     for c in cores:
         comps[uf.find(c)].append(c)
@@ -309,13 +337,12 @@ def project_keys(ctx: CheckContext) -> dict[tuple[int, int], tuple]:
             where.append((view.id, idx, c))
     uf = _UF()
     names = sorted(cores)
-    for i, a in enumerate(names):
+    for a in names:
         uf.find(a)
-        if len(a) < cfg["min_core"]:
-            continue
-        for b in names[i + 1:]:
-            if len(b) >= cfg["min_core"] and variant_reason(a, b, cores[a], cores[b]):
-                uf.union(a, b)
+    long_enough = [a for a in names if len(a) >= cfg["min_core"]]
+    for a, b in candidate_pairs(long_enough):
+        if variant_reason(a, b, cores[a], cores[b]):
+            uf.union(a, b)
     out: dict[tuple[int, int], tuple] = {}
     views = {v.id: v for v in ctx.views}
     for rid, idx, c in where:

@@ -192,8 +192,9 @@ def check(ctx: CheckContext) -> list[Inconsistency]:
                     "changes": [
                         {"kind": kind, "from": c.a_text, "to": c.b_text, "description": describe_change(kind, c),
                          "a_span": list(a.orig_span(*c.a_span)), "b_span": list(b.orig_span(*c.b_span))}
-                        for kind, c in vp.edits
+                        for kind, c in vp.edits[: cfg["max_changes"]]
                     ],
+                    "changes_total": n,
                 },
             )
         )
