@@ -36,6 +36,7 @@ Every word list lives in ``patterns/dates.yaml``; this module is the engine.
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import functools
@@ -56,6 +57,19 @@ GRAN_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4}
 
 def _alt(words) -> str:
     return patterns.alternation(list(words))
+
+
+def _strings(x):
+    """Every string (keys and values) inside the nested rule data ``x``."""
+    if isinstance(x, str):
+        yield x
+    elif isinstance(x, dict):
+        for k, v in x.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(x, (list, tuple)):
+        for v in x:
+            yield from _strings(v)
 
 
 class Rules:
@@ -190,6 +204,22 @@ class Rules:
         starts.update("前第首Q半")
         starts.update(w[0] for w in d["lunar_markers"])
         self.start_chars = starts
+        # Speed-up (find): a digit right after another digit or "." can only start
+        # the few patterns without a digit look-behind (年代, 世纪, 季度, quarter ranges).
+        # Any listed word that starts with a digit is kept as a possible start too.
+        # (quarter_numbers only feed the [1-4] classes above)
+        digit_words = sorted({w for k, v in d.items() if k != "quarter_numbers" for w in _strings(v)
+                              if w[:1] in "0123456789"}, key=len, reverse=True)
+        inner = rf"\d{{2}}世纪|[1-9]0年代|[1-4]个?季度|[1-4](?:季度)?(?:{conn})"
+        if digit_words:
+            inner += "|" + "|".join(regex.escape(w) for w in digit_words)
+        self.INNER_DIGIT = regex.compile(inner)
+        # Speed-up (find): the second parse (bare number day, 10月12-15日) can only win
+        # where a day number right after 月 is followed by a range connector.
+        self.BARE_DAY_END = regex.compile(rf"月\n?(?:3[01]|[12]\d|0?[1-9])(?!\d)(?=(?:{conn}))")
+        self.bare_day_reach = (max(map(len, self.lunar_markers), default=0)
+                               + max(7, max(map(len, self.rel_years), default=0)) + 1
+                               + max(3, max(map(len, self.lunar_months), default=0) + 1) + 1 + 2 + 2)
 
 
 @functools.lru_cache(maxsize=1)
@@ -714,16 +744,28 @@ def _overlaps(a, b) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+_ASCII_DIGITS = frozenset("0123456789")
+_DIGIT_OR_DOT = frozenset("0123456789.")
+
+
 def find(text: str) -> list[Expr]:
     """Date expressions in the normalised ``text``, unresolved, left to right."""
     r = rules()
     p = Parser(text, r)
     n = len(text)
     out: list[Expr] = []
+    starts = r.start_chars
+    inner = r.INNER_DIGIT
+    bare_ends = [m.end() for m in r.BARE_DAY_END.finditer(text, overlapped=True)]
+    reach = r.bare_day_reach
     i = 0
     while i < n:
-        if text[i] not in r.start_chars:
+        c = text[i]
+        if c not in starts:
             i += 1
+            continue
+        if c in _ASCII_DIGITS and i > 0 and text[i - 1] in _DIGIT_OR_DOT and not inner.match(text, i):
+            i += 1  # inside a number: no date pattern can start here
             continue
         best = None  # (end, Expr)
         for s, e, a, b in p.ranges(i):
@@ -736,7 +778,11 @@ def find(text: str) -> list[Expr]:
             ex = _extend_range(p, ex)
             if best is None or ex.e > best[0]:
                 best = (ex.e, ex)
-        at2 = p.atom(i, allow_bare_num_day=True)
+        if bare_ends:
+            k = bisect.bisect_right(bare_ends, i)
+            at2 = p.atom(i, allow_bare_num_day=True) if k < len(bare_ends) and bare_ends[k] <= i + reach else None
+        else:
+            at2 = None
         if at2 is not None and (at is None or at2[0] > at[0]) and p.m(r.CONN, at2[0]):
             ex = _extend_range(p, Expr(i, at2[0], at2[1]))
             if ex.b is not None and ex.b.unit == "day" and (best is None or ex.e > best[0]):

@@ -29,6 +29,7 @@ Conventions (GUIDE.md):
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,7 +43,6 @@ from .models import Amount
 from .numbers import (
     CLAUSE_SEPS,
     NUMBER,
-    clause_start,
     combine_qualifiers,
     is_target,
     match_text,
@@ -263,6 +263,63 @@ def _role_in(seg: str) -> Optional[tuple[str, str, int]]:
     return best[1], best[2], best[3]
 
 
+@functools.lru_cache(maxsize=4)
+def _role_word_index(text: str) -> dict:
+    """Every start of every role word in ``text`` (overlapping ones too), sorted."""
+    out = {}
+    for w, _ in rules().role_words:
+        pos = []
+        k = text.find(w)
+        while k >= 0:
+            pos.append(k)
+            k = text.find(w, k + 1)
+        out[w] = pos
+    return out
+
+
+def _role_in_range(text: str, a: int, b: int) -> Optional[tuple[str, str, int]]:
+    """Same as ``_role_in(text[a:b])``; a long stretch (a sentence full of amounts)
+    is looked up in a per-text index instead of being scanned again for each amount."""
+    if b - a <= 512:
+        return _role_in(text[a:b])
+    index = _role_word_index(text)
+    best = None
+    for w, role in rules().role_words:
+        pos = index[w]
+        j = bisect.bisect_right(pos, b - len(w)) - 1
+        if j < 0 or pos[j] < a:
+            continue
+        k = pos[j] - a
+        key = (k + len(w), len(w))
+        if best is None or key > best[0]:
+            best = (key, w, role, k)
+    if best is None:
+        return None
+    return best[1], best[2], best[3]
+
+
+@functools.lru_cache(maxsize=8)
+def _sep_positions(text: str, seps: str) -> tuple:
+    """Sorted positions of the characters of ``seps`` in ``text`` (computed once per
+    text, so that finding clause bounds stays linear in a long sentence full of
+    amounts)."""
+    return tuple(k for k, ch in enumerate(text) if ch in seps)
+
+
+def _clause_start_at(text: str, i: int, seps: str) -> int:
+    """Same as ``clause_start(text, i, seps)``: just after the last separator before ``i``."""
+    pos = _sep_positions(text, seps)
+    k = bisect.bisect_left(pos, i)
+    return pos[k - 1] + 1 if k > 0 else 0
+
+
+def _clause_end_at(text: str, i: int, seps: str) -> int:
+    """Same as ``clause_end(text, i, seps)``: the first separator at or after ``i``."""
+    pos = _sep_positions(text, seps)
+    k = bisect.bisect_left(pos, i)
+    return pos[k] if k < len(pos) else len(text)
+
+
 def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: Optional[int] = None) -> str:
     """Role of the amount at ``[nstart, nend)`` from the words around it.
 
@@ -274,8 +331,8 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
     in the sentence (``总产值突破1000亿元，达到1032.6亿元``); else ``other``.
     """
     r = rules()
-    clause0 = max(clause_start(text, nstart), floor)
-    seg0 = max(clause_start(text, nstart, seps=CLAUSE_SEPS + "、"), floor)
+    clause0 = max(_clause_start_at(text, nstart, CLAUSE_SEPS), floor)
+    seg0 = max(_clause_start_at(text, nstart, CLAUSE_SEPS + "、"), floor)
     hit = _role_in(text[seg0:nstart]) or _role_in(text[clause0:nstart])
     if hit is not None:
         word, role, k = hit
@@ -285,9 +342,7 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
             if word in words and any(e in text[clause0:at] for e in earlier):
                 return new_role
         return role
-    ce = nend
-    while ce < len(text) and text[ce] not in CLAUSE_SEPS:
-        ce += 1
+    ce = _clause_end_at(text, nend, CLAUSE_SEPS)
     after = text[nend:ce]
     for rx, role in r.after_patterns:
         if rx.match(text, nend, ce):
@@ -306,7 +361,7 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
         if 0 <= j <= 6 and not any(ch.isdigit() for ch in after[:j]):
             return role
     if sentence_start is not None:
-        hit = _role_in(text[sentence_start:nstart])
+        hit = _role_in_range(text, sentence_start, nstart)
         if hit is not None:
             return hit[1]
     return "other"

@@ -484,19 +484,26 @@ def combine_qualifiers(*quals: Optional[str]) -> str:
     return "exact"
 
 
+@functools.lru_cache(maxsize=64)
+def _sep_class(seps: str, reverse: bool):
+    """One compiled character class of ``seps`` (searched backwards when ``reverse``)."""
+    cls = "[" + "".join(regex.escape(c) for c in seps) + "]"
+    return regex.compile(("(?r)" if reverse else "") + cls)
+
+
 def clause_start(text: str, i: int, seps: str = CLAUSE_SEPS, floor: int = 0) -> int:
-    j = i
-    while j > floor and text[j - 1] not in seps:
-        j -= 1
-    return j
+    if i <= floor:
+        return i
+    m = _sep_class(seps, True).search(text, floor, i)
+    return m.end() if m else floor
 
 
 def clause_end(text: str, i: int, seps: str = CLAUSE_SEPS, ceil: Optional[int] = None) -> int:
     ceil = len(text) if ceil is None else ceil
-    j = i
-    while j < ceil and text[j] not in seps:
-        j += 1
-    return j
+    if i >= ceil:
+        return i
+    m = _sep_class(seps, False).search(text, i, ceil)
+    return m.start() if m else ceil
 
 
 def _inside_quotes(text: str, start: int, i: int) -> bool:

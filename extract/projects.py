@@ -471,6 +471,7 @@ def _quant_re():
     return regex.compile(rf"第{n}+[期批]?|{n}+\s*(?:余|多)?\s*[{q}]")
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
 def _distinctive(part: str) -> int:
     """How many characters of ``part`` are not generic words, places, numbers,
     quantifiers, round words or determiners."""
@@ -486,6 +487,7 @@ def _distinctive(part: str) -> int:
     return n
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
 def _is_generic(name: str) -> bool:
     """A name with no distinctive part of its own: a group or a category (单个项目,
     中小项目, 20余个工业项目, 项目(二期)). A phase suffix after a place and a head names
@@ -507,6 +509,7 @@ def _is_generic(name: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
 def _reject_name(name: str) -> bool:
     cfg = _cfg()
     if len(name) < 3 or len(name) > 70:
@@ -518,6 +521,7 @@ def _reject_name(name: str) -> bool:
     return _is_generic(name)
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
 def _pos_reject(name: str) -> bool:
     """A name that starts with a verb or adverb, or whose head follows a verb, with no
     proper noun in it (坚持项目, 欢迎项目, 全生命周期管理平台)."""
@@ -643,13 +647,15 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence) -> list[Cand]:
     if not heads:
         return []
     tokens = _tokens(text, sg.start, sg.end)
-    tok_ends = {b for _, _, b in tokens}
+    tok_ends = {}
+    for k, (_, _, b) in enumerate(tokens):
+        tok_ends.setdefault(b, k)  # the first token ending at b
     out = []
     for he, (hs, w) in sorted(heads.items()):
         if w in cfg.boundary_heads and he not in tok_ends:
             continue
         if len(w) == 1:
-            k = next((i for i, t in enumerate(tokens) if t[2] == he), None)
+            k = tok_ends.get(he)
             if k is None:
                 continue
             unit = tokens[k][0] if len(tokens[k][0]) > 1 else (tokens[k - 1][0] + w if k > 0 else w)
@@ -687,6 +693,12 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence) -> list[Cand]:
     return kept
 
 
+@functools.lru_cache(maxsize=1)
+def _head_at_end_re():
+    """A head word that ends the text (compiled once)."""
+    return regex.compile(f"(?:{_cfg().head_re.pattern})$")
+
+
 def _split_conjoined(text: str, a: int, b: int, sc: list) -> list[tuple[int, int]]:
     """A list item "X基地及Y综合体" names two projects; "X基地及Y中心项目" (one 项目 for
     both) names one."""
@@ -695,7 +707,7 @@ def _split_conjoined(text: str, a: int, b: int, sc: list) -> list[tuple[int, int
     cfg = _cfg()
     for m in regex.finditer("及", text[a:b]):
         j = a + m.start()
-        if regex.search(f"(?:{cfg.head_re.pattern})$", text[a:j]) and cfg.head_re.search(text, j + 1, b):
+        if _head_at_end_re().search(text[a:j]) and cfg.head_re.search(text, j + 1, b):
             return [(a, j), (j + 1, b)]
     return [(a, b)]
 
@@ -911,6 +923,17 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
     return _known_names(text, found), parsed
 
 
+def _literal_spans(word: str, text: str):
+    """``(start, end)`` of each non-overlapping occurrence of ``word`` in ``text``, left
+    to right (what ``regex.finditer(regex.escape(word), text)`` yields, without
+    compiling a pattern per name)."""
+    n = len(word)
+    k = text.find(word)
+    while k >= 0:
+        yield k, k + n
+        k = text.find(word, k + n)
+
+
 def _known_names(text: str, found: list[Cand]) -> list[Cand]:
     """A name accepted in one sentence is a project wherever else the report writes it
     (盛鼎建筑科技产业园是…首个项目 has no stage word of its own)."""
@@ -918,8 +941,7 @@ def _known_names(text: str, found: list[Cand]) -> list[Cand]:
              if c.end - c.start >= 4 and (not c.headless or c.heading is not None)}
     out = list(found)
     for n in sorted(names, key=len, reverse=True):
-        for m in regex.finditer(regex.escape(n), text):
-            a, b = m.start(), m.end()
+        for a, b in _literal_spans(n, text):
             over = [c for c in out if c.start < b and a < c.end]
             if not over:
                 out.append(Cand(a, b, strong=True, head="项目" if n.endswith("项目") else ""))
