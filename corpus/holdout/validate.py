@@ -38,13 +38,13 @@ DIGIT = re.compile(r"[0-9０-９.．]")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
-def extra_checks(path: pathlib.Path) -> list[str]:
+def extra_checks(path: pathlib.Path, here: pathlib.Path = HERE, min_len: int = 1500) -> list[str]:
     gold = json.loads(path.read_text(encoding="utf-8"))
     errors = []
-    art = HERE / "articles" / gold["article"]
+    art = here / "articles" / gold["article"]
     text = art.read_text(encoding="utf-8")
-    if not (1500 <= len(text) <= 3500):
-        errors.append(f"{path.name}: article has {len(text)} characters (want 1500-3500)")
+    if not (min_len <= len(text) <= 3500):
+        errors.append(f"{path.name}: article has {len(text)} characters (want {min_len}-3500)")
     if not gold.get("reference_basis"):
         errors.append(f"{path.name}: reference_basis missing")
     for section in SECTIONS:
@@ -86,13 +86,15 @@ def extra_checks(path: pathlib.Path) -> list[str]:
     return errors
 
 
-def main(argv):
-    paths = [pathlib.Path(p) for p in argv] or sorted((HERE / "gold").glob("*.json"))
+def main(argv, here: pathlib.Path = HERE, min_len: int = 1500):
+    """Validate the gold files of the held-out set in folder ``here``."""
+    vg.ROOT = here
+    paths = [pathlib.Path(p) for p in argv] or sorted((here / "gold").glob("*.json"))
     failed = False
     total = 0
     for p in paths:
         gold, errors = vg.check_article(p)
-        errors += extra_checks(p)
+        errors += extra_checks(p, here, min_len)
         n = sum(len(gold.get(s, [])) for s in SECTIONS)
         total += n
         for e in errors:
