@@ -64,3 +64,14 @@ class Doc:
 
     def year(self) -> Optional[int]:
         return self.reference_date.year if self.reference_date else None
+
+
+def literal_spans(word: str, text: str):
+    """``(start, end)`` of each non-overlapping occurrence of ``word`` in ``text``, left
+    to right (what ``regex.finditer(regex.escape(word), text)`` yields, without
+    compiling a pattern per name)."""
+    n = len(word)
+    k = text.find(word)
+    while k >= 0:
+        yield k, k + n
+        k = text.find(word, k + n)

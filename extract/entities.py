@@ -24,6 +24,7 @@ import regex
 
 import patterns
 
+from .doc import literal_spans
 from .models import Organisation, Person, Place
 
 _PUNCT = regex.compile(r"[\p{P}\s\d]")
@@ -89,17 +90,6 @@ def _name_at(text: str, p: int) -> Optional[int]:
     return None
 
 
-def _literal_spans(word: str, text: str):
-    """``(start, end)`` of each non-overlapping occurrence of ``word`` in ``text``, left
-    to right (what ``regex.finditer(regex.escape(word), text)`` yields, without
-    compiling a pattern per name)."""
-    n = len(word)
-    k = text.find(word)
-    while k >= 0:
-        yield k, k + n
-        k = text.find(word, k + n)
-
-
 def _people(doc) -> list:
     cfg = _cfg()
     text = doc.text
@@ -140,7 +130,7 @@ def _people(doc) -> list:
     # later mentions of a name already known
     names = {f[2] for f in found if len(f[2]) >= 2}
     for n in sorted(names, key=len, reverse=True):
-        for a, b in _literal_spans(n, text):
+        for a, b in literal_spans(n, text):
             if any(s < b and a < e for s, e, _, _ in found):
                 continue
             if b < len(text) and not (_PUNCT.match(text[b]) or text[b:b + 4].startswith(cfg["right_stops"])):

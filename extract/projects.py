@@ -48,6 +48,7 @@ import regex
 import patterns
 
 from . import phases as _phases
+from .doc import literal_spans
 from .models import PhaseEvent, Project
 from .numbers import NUMBER, parse_number
 
@@ -923,17 +924,6 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
     return _known_names(text, found), parsed
 
 
-def _literal_spans(word: str, text: str):
-    """``(start, end)`` of each non-overlapping occurrence of ``word`` in ``text``, left
-    to right (what ``regex.finditer(regex.escape(word), text)`` yields, without
-    compiling a pattern per name)."""
-    n = len(word)
-    k = text.find(word)
-    while k >= 0:
-        yield k, k + n
-        k = text.find(word, k + n)
-
-
 def _known_names(text: str, found: list[Cand]) -> list[Cand]:
     """A name accepted in one sentence is a project wherever else the report writes it
     (盛鼎建筑科技产业园是…首个项目 has no stage word of its own)."""
@@ -941,7 +931,7 @@ def _known_names(text: str, found: list[Cand]) -> list[Cand]:
              if c.end - c.start >= 4 and (not c.headless or c.heading is not None)}
     out = list(found)
     for n in sorted(names, key=len, reverse=True):
-        for a, b in _literal_spans(n, text):
+        for a, b in literal_spans(n, text):
             over = [c for c in out if c.start < b and a < c.end]
             if not over:
                 out.append(Cand(a, b, strong=True, head="项目" if n.endswith("项目") else ""))
