@@ -591,6 +591,19 @@ def split_cmd(
     _after_decision(database, fmt, did, f"已从 {p['id']} {p['name']} 分出 {len(moved)} 处提及")
 
 
+def _project_decision(db, ref: str, fmt: str, note, kind: str, value: str, message) -> None:
+    """Store an editor's decision about one project (``alias``: value is the alias;
+    ``rename``: value is the new name), anchored to its mentions, and reconcile."""
+    from .reconcile import project_anchors
+
+    _fmt_ok(fmt)
+    database = _open_existing(db)
+    p = _one_project(database, ref)
+    key = {"alias": "alias", "rename": "name"}[kind]
+    did = store.add_decision(database, kind, {"project": project_anchors(database, p["id"]), key: value}, note)
+    _after_decision(database, fmt, did, message(p))
+
+
 @app.command("alias")
 def alias_cmd(
     ref: str = typer.Argument(..., help="项目编号或名称"),
@@ -600,13 +613,9 @@ def alias_cmd(
     fmt: str = typer.Option("table", "--format", "-f", help="table 或 json"),
 ) -> None:
     """给项目加一个别名（编辑决定，重新导入后仍然有效）。"""
-    from .reconcile import project_anchors
-
-    _fmt_ok(fmt)
-    database = _open_existing(db)
-    p = _one_project(database, ref)
-    did = store.add_decision(database, "alias", {"project": project_anchors(database, p["id"]), "alias": alias.strip()}, note)
-    _after_decision(database, fmt, did, f"已为 {p['id']} {p['name']} 添加别名“{alias.strip()}”")
+    value = alias.strip()
+    _project_decision(db, ref, fmt, note, "alias", value,
+                      lambda p: f"已为 {p['id']} {p['name']} 添加别名“{value}”")
 
 
 @app.command("rename")
@@ -618,13 +627,9 @@ def rename_cmd(
     fmt: str = typer.Option("table", "--format", "-f", help="table 或 json"),
 ) -> None:
     """指定项目的标准名称（编辑决定，重新导入后仍然有效）。"""
-    from .reconcile import project_anchors
-
-    _fmt_ok(fmt)
-    database = _open_existing(db)
-    p = _one_project(database, ref)
-    did = store.add_decision(database, "rename", {"project": project_anchors(database, p["id"]), "name": name.strip()}, note)
-    _after_decision(database, fmt, did, f"已将 {p['id']} 改名为“{name.strip()}”")
+    value = name.strip()
+    _project_decision(db, ref, fmt, note, "rename", value,
+                      lambda p: f"已将 {p['id']} 改名为“{value}”")
 
 
 @app.command("decisions")
