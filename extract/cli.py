@@ -176,10 +176,16 @@ def extract_cmd(
     fmt: str = typer.Option("table", "--format", "-f", help="输出格式：table 或 json"),
     jsonl: Optional[Path] = typer.Option(None, "--jsonl", help="JSONL 输入：每行 {id, text, reference_date}"),
     kinds: Optional[str] = typer.Option(None, "--kinds", help="只输出这些类型，逗号分隔（amount,date,…）"),
+    for_ingest: bool = typer.Option(
+        False, "--for-ingest",
+        help="与 --jsonl 合用：每行输出原记录加上 sha256、抽取器版本、全部事实和检索分词，"
+             "可直接交给 xiangmu ingest 入库而不再抽取（分布式运行的 map 步骤）"),
 ) -> None:
     """从报道中抽取金额、百分比、日期、项目数、项目等事实，附原文位置。"""
     if fmt not in ("table", "json"):
         raise typer.BadParameter("--format 只能是 table 或 json")
+    if for_ingest and (jsonl is None or kinds):
+        raise typer.BadParameter("--for-ingest 只能与 --jsonl 合用，且不能与 --kinds 合用（入库需要全部事实）")
     ref = _parse_date(date)
     wanted = [k.strip() for k in kinds.split(",")] if kinds else None
     failures = 0
@@ -200,12 +206,22 @@ def extract_cmd(
                     failures += 1
                     err.print(f"[red]{jsonl}:{lineno}: 不是合法的记录（需要 text 字段）：{exc}[/red]")
                     continue
+                if for_ingest:
+                    from db.ingest import prepare_record
+
+                    if not isinstance(text, str) or not text.strip():
+                        failures += 1
+                        err.print(f"[red]{jsonl}:{lineno}: 记录的文本为空[/red]")
+                        continue
+                    print(json_line(prepare_record(rec, ref.isoformat() if ref else None)))
+                    continue
                 rd = rec.get("reference_date") or ref
                 res = extract_text(text, rd, id=rec.get("id"), kinds=wanted)
                 if fmt == "json":
                     d = res.to_json_dict()
-                    print(json_line({"id": d["id"], "reference_date": d["reference_date"],
-                                     "reference_date_source": d["reference_date_source"], "facts": d["facts"]}))
+                    print(json_line({"id": d["id"], "sha256": d["sha256"], "reference_date": d["reference_date"],
+                                     "reference_date_source": d["reference_date_source"],
+                                     "extractor_version": d["extractor_version"], "facts": d["facts"]}))
                 else:
                     print_table(res, text)
         raise typer.Exit(1 if failures else 0)

@@ -163,6 +163,12 @@ Fact = Annotated[
     Field(discriminator="kind"),
 ]
 
+def _extractor_version() -> str:
+    from .version import extractor_version
+
+    return extractor_version()
+
+
 ReferenceSource = Literal["given", "file", "inferred", "default"]
 
 
@@ -178,6 +184,10 @@ class ExtractionResult(BaseModel):
     reference_date: Optional[_dt.date] = None
     reference_date_source: Optional[ReferenceSource] = None
     facts: list[Fact] = Field(default_factory=list)
+    extractor_version: Optional[str] = Field(
+        default_factory=lambda: _extractor_version(),
+        description="the extractors that produced the facts (extract.version)",
+    )
 
     def of_kind(self, kind: str) -> list:
         return [f for f in self.facts if f.kind == kind]
