@@ -28,6 +28,9 @@ from .doc import literal_spans
 from .models import Organisation, Person, Place
 
 _PUNCT = regex.compile(r"[\p{P}\s\d]")
+_HAN = regex.compile(r"\p{Han}")
+_HAN_RUN = regex.compile(r"\p{Han}+")
+_BYLINE_NAME = regex.compile(r"[\p{Han}]{2,5}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -82,7 +85,7 @@ def _name_at(text: str, p: int) -> Optional[int]:
         return None
     for k in (sl + 2, sl + 1):
         e = p + k
-        if e > len(text) or not regex.fullmatch(r"\p{Han}+", text[p:e]):
+        if e > len(text) or not _HAN_RUN.fullmatch(text[p:e]):
             continue
         rest = text[e:e + 4]
         if e == len(text) or _PUNCT.match(text[e]) or rest.startswith(cfg["right_stops"]):
@@ -107,7 +110,7 @@ def _people(doc) -> list:
             if title not in cfg["byline_titles"]:
                 continue
             first = True
-            for nm in regex.finditer(r"[\p{Han}]{2,5}", m.group("names")):
+            for nm in _BYLINE_NAME.finditer(m.group("names")):
                 name = nm.group()
                 if name in cfg["byline_titles"]:
                     title, first = name, True
@@ -175,7 +178,7 @@ def _organisations(doc, people) -> list:
     found = []
     for m in cfg["org_suffix"].finditer(text):
         s0, e0 = m.start(), m.end()
-        if len(m.group()) == 1 and any(text.startswith(t, s0) for t in cfg["titles"]):  # 局长 is a title
+        if len(m.group()) == 1 and text.startswith(cfg["titles"], s0):  # 局长 is a title
             continue
         if len(m.group()) == 1:
             # a one-character suffix (局) must end a word that names a body
@@ -199,7 +202,7 @@ def _organisations(doc, people) -> list:
             continue
         if not core or core in cfg["org_generic"] or any(core.endswith(g) and len(core) <= len(g) + 1 for g in ("该", "本", "此", "各")):
             continue
-        if not regex.search(r"\p{Han}", core):
+        if not _HAN.search(core):
             continue
         if any(ps <= st < pe and name.startswith(n) for ps, pe, n, _ in people):
             continue

@@ -42,11 +42,15 @@ def event_context() -> tuple[int, tuple]:
 
 def blank(text: str, spans: Iterable[tuple[int, int]], offset: int = 0) -> str:
     """``text`` with each span (absolute, shifted by ``offset``) replaced by one ``P``."""
+    n = len(text)
+    # only the spans that reach into ``text``, in order (the others change nothing)
+    inside = sorted((s - offset, e - offset) for s, e in spans if e > offset and s - offset < n)
+    if not inside:
+        return text
     out = []
     pos = 0
-    for s, e in sorted(spans):
-        s, e = s - offset, e - offset
-        if e <= pos or s >= len(text) or e <= 0:
+    for s, e in inside:
+        if e <= pos:
             continue
         s = max(s, pos)
         out.append(text[pos:s])
@@ -61,6 +65,7 @@ def clean(clause: str) -> str:
     return ignore.sub("", clause) if ignore.pattern else clause
 
 
+@functools.lru_cache(maxsize=8192)  # pure: the rules ask about the same clause several times
 def phase_of_clause(clause: str) -> Optional[str]:
     """Phase stated by a clause with project names already blanked to ``P``."""
     _, rules, _, _, _ = _rules()

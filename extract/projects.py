@@ -38,6 +38,7 @@ All matching is on the normalised text; facts are built with ``doc.make`` and th
 
 from __future__ import annotations
 
+import bisect
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -270,10 +271,25 @@ class _Sentence:
     mentions: list = field(default_factory=list)  # (start, end, round, list)
 
 
-def _tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    from .nlp import tokenize
+#: ``(text, {(start, end): tokens})`` of the report being read: the rules ask for the
+#: words of the same span several times (segment, trigger run, list item). Replaced as
+#: a whole when another text comes, so a thread never reads another text's words.
+_TOKEN_MEMO: tuple = (None, {})
 
-    return [(w, a + start, b + start) for w, a, b in tokenize(text[start:end])]
+
+def _tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """``(word, start, end)`` of the jieba words of ``text[start:end]`` (absolute; the
+    list is shared: do not change it)."""
+    global _TOKEN_MEMO
+    memo = _TOKEN_MEMO
+    if memo[0] is not text:
+        memo = _TOKEN_MEMO = (text, {})
+    got = memo[1].get((start, end))
+    if got is None:
+        from .nlp import tokenize
+
+        got = memo[1][(start, end)] = [(w, a + start, b + start) for w, a, b in tokenize(text[start:end])]
+    return got
 
 
 @dataclass
@@ -284,7 +300,8 @@ class _Ctx:
     has_round: bool = False  # the report names a "三个一批" round
     has_labels: bool = False  # the report's lists carry round labels
     sections: dict = field(default_factory=dict)  # sentence start -> section heading
-    space_cuts: tuple = ()  # positions of word-separating spaces of the original
+    space_cuts: tuple = ()  # positions of word-separating spaces of the original (sorted)
+    dead: frozenset = frozenset()  # sentence patterns that match nowhere in the report
 
 
 def _heading_round(text: str, ss: int, h_start: int, ctx: _Ctx) -> tuple[Optional[int], bool]:
@@ -316,7 +333,10 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
     sent = _Sentence(ss, se)
     # round labels: delimiters that also carry a round
     labels = []
+    dead = ctx.dead
     for rx in cfg.labels:
+        if rx in dead:
+            continue
         for m in rx.finditer(s):
             labels.append((ss + m.start(), ss + m.end(), _round_number(m.group("round")), cfg.lists.get(m.group("list"))))
     labels.sort()
@@ -324,6 +344,8 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
     # section heading this sentence is an item of
     found = []
     for rx in cfg.headings:
+        if rx in dead:
+            continue
         for m in rx.finditer(s):
             found.append((ss + m.start(), ss + m.end(), m.groupdict()))
     if ctx.has_round:
@@ -370,6 +392,8 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
         )
     sent.headings.sort(key=lambda h: h["start"])
     for rx in cfg.mentions:
+        if rx in dead:
+            continue
         for m in rx.finditer(s):
             a = ss + m.start()
             if any(h["start"] <= a < h["end"] for h in sent.headings):
@@ -387,9 +411,12 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
         cuts.append((a, b, "label"))
     for h in sent.headings:
         cuts.append((h["start"], h["end"], "heading"))
-    for p in ctx.space_cuts:
-        if ss < p < se:
-            cuts.append((p, p, "space"))
+    space_cuts = ctx.space_cuts
+    i = bisect.bisect_right(space_cuts, ss)
+    while i < len(space_cuts) and space_cuts[i] < se:
+        p = space_cuts[i]
+        cuts.append((p, p, "space"))
+        i += 1
     cuts.sort()
     pos, left = ss, ""
     for a, b, kind in cuts:
@@ -425,20 +452,33 @@ def _trigger_word(w: str) -> bool:
     return any(w[:i] in cfg.triggers and w[i:] in cfg.triggers for i in range(1, len(w)))
 
 
-def _is_trigger(tokens, k, seg_start, text) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _trigger_kind(w: str) -> int:
+    """0: not a left trigger; 1: a trigger; 2: a weak trigger (a trigger only at the
+    start of its stretch or after certain words, see :func:`_weak_ok_after`)."""
     cfg = _cfg()
-    w = tokens[k][0]
-    if not _trigger_word(w) and w not in cfg.weak_triggers:
-        return False
     if w in cfg.weak_triggers:
+        return 2
+    return 1 if _trigger_word(w) else 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _weak_ok_after(prev: str) -> bool:
+    """Whether a weak trigger after the word ``prev`` is a trigger."""
+    cfg = _cfg()
+    if _trigger_word(prev) or prev in cfg.agent_words or _RX_PUNCT.fullmatch(prev):
+        return True
+    # after another name (A项目和B基地) or an amount or a date (拟投资15亿元建设X)
+    return any(rx.search(prev) for rx in cfg.weak_after)
+
+
+def _is_trigger(tokens, k, seg_start, text) -> bool:
+    kind = _trigger_kind(tokens[k][0])
+    if kind == 2:
         if k == 0 or tokens[k][1] <= seg_start:
             return True
-        prev = tokens[k - 1][0]
-        if _trigger_word(prev) or prev in cfg.agent_words or _RX_PUNCT.fullmatch(prev):
-            return True
-        # after another name (A项目和B基地) or an amount or a date (拟投资15亿元建设X)
-        return any(rx.search(prev) for rx in cfg.weak_after)
-    return True
+        return _weak_ok_after(tokens[k - 1][0])
+    return kind == 1
 
 
 def _extend_suffix(text: str, e: int, limit: int) -> int:
@@ -476,12 +516,14 @@ def _quant_re():
 def _distinctive(part: str) -> int:
     """How many characters of ``part`` are not generic words, places, numbers,
     quantifiers, round words or determiners."""
+    from .nlp import tokenize
+
     cfg = _cfg()
     rest = cfg.generic_re.sub(" ", part)
     rest = _quant_re().sub(" ", rest)
     n = 0
     for p in rest.split():
-        for w, _, _ in _tokens(p, 0, len(p)):
+        for w, _, _ in tokenize(p):
             if w in cfg.generic_single or w in cfg.determiners:
                 continue
             n += len(_RX_NONWORD.sub("", w))
@@ -610,15 +652,20 @@ def _left_cut(text: str, seg_start: int, head_start: int, tokens) -> int:
     for m in cfg.barriers_re.finditer(text, seg_start, head_start):
         if m.end() > m.start():
             L = max(L, m.end())
+    keep_de = cfg.keep_de
     for k, (w, a, b) in enumerate(tokens):
         if b > head_start:
             break
         if a < L:
             continue
-        if _is_trigger(tokens, k, L, text):
-            if w == "的" and any(text.startswith(p, L) for p in cfg.keep_de):
-                continue
-            L = b
+        kind = _trigger_kind(w)
+        if kind == 0:
+            continue
+        if kind == 2 and not (k == 0 or a <= L or _weak_ok_after(tokens[k - 1][0])):
+            continue
+        if w == "的" and text.startswith(keep_de, L):
+            continue
+        L = b
     # a name does not run across another project's 项目 (nor the 中 of "…项目中,")
     i = text.rfind("项目", L, head_start)
     while i >= 0:
@@ -635,24 +682,40 @@ def _left_cut(text: str, seg_start: int, head_start: int, tokens) -> int:
     return L
 
 
-def _segment_candidates(text: str, sg: _Seg, sent: _Sentence) -> list[Cand]:
+def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[list] = None) -> list[Cand]:
     cfg = _cfg()
-    seg = text[sg.start:sg.end]
+    start, end = sg.start, sg.end
+    head_re = cfg.head_re
+    if hstarts is not None and not _has_start(hstarts, start, end):
+        return []
+    if head_re.search(text, start, end) is None:
+        return []
     heads = {}
-    for m in cfg.head_re.finditer(seg, overlapped=True):
-        hs, he = sg.start + m.start(), sg.start + m.end()
+    for m in head_re.finditer(text, start, end, overlapped=True):
+        hs, he = m.span()
         w = m.group()
         prev = heads.get(he)
         if prev is None or len(w) > len(prev[1]):
             heads[he] = (hs, w)
-    if not heads:
-        return []
-    tokens = _tokens(text, sg.start, sg.end)
-    tok_ends = {}
-    for k, (_, _, b) in enumerate(tokens):
-        tok_ends.setdefault(b, k)  # the first token ending at b
+    tokens = tok_ends = None
+    sent_end = sent.end
     out = []
     for he, (hs, w) in sorted(heads.items()):
+        if text[hs - 1:hs] == "(":
+            continue
+        e = _extend_suffix(text, he, end)
+        # the head must not run on into a company name or an event
+        right = text[e:min(sent_end, e + 6)]
+        if right.startswith(cfg.reject_right) or cfg.company_ahead_re.match(text, e, min(sent_end, e + 12)):
+            continue
+        # 建成口袋公园6处: a kind of facility counted, not one project
+        if cfg.reject_right_re.match(text, e, min(sent_end, e + 6)):
+            continue
+        if tokens is None:
+            tokens = _tokens(text, start, end)
+            tok_ends = {}
+            for k, (_, _, b) in enumerate(tokens):
+                tok_ends.setdefault(b, k)  # the first token ending at b
         if w in cfg.boundary_heads and he not in tok_ends:
             continue
         if len(w) == 1:
@@ -662,28 +725,26 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence) -> list[Cand]:
             unit = tokens[k][0] if len(tokens[k][0]) > 1 else (tokens[k - 1][0] + w if k > 0 else w)
             if _is_generic(unit):
                 continue
-        if text[hs - 1:hs] == "(":
-            continue
-        e = _extend_suffix(text, he, sg.end)
-        # the head must not run on into a company name or an event
-        right = text[e:min(sent.end, e + 6)]
-        if any(right.startswith(r) for r in cfg.reject_right) or cfg.company_ahead_re.match(text, e, min(sent.end, e + 12)):
-            continue
-        L = _left_cut(text, sg.start, hs, tokens)
+        L = _left_cut(text, start, hs, tokens)
         if L >= hs or _reject_name(text[L:e]):
             continue
         # "在X举行": a venue
-        if text[L - 1:L] in cfg.venue_before and any(right.startswith(v) for v in cfg.venue_after):
+        if text[L - 1:L] in cfg.venue_before and right.startswith(cfg.venue_after):
             continue
         # 这个光电产业项目, 该项目: a reference back, not a name; 经开区将继续聚焦项目: a
         # sentence, not a name
-        inside = [w for w, a, b in tokens if a >= L - 2 and b <= hs]
-        if cfg.determiners.intersection(inside) or cfg.never_inside.intersection(w for w, a, b in tokens if a >= L and b <= hs):
-            continue
-        # 建成口袋公园6处: a kind of facility counted, not one project
-        if cfg.reject_right_re.match(text, e, min(sent.end, e + 6)):
+        bad = False
+        for tw, a, b in tokens:
+            if b > hs:
+                break
+            if a >= L - 2 and (tw in cfg.determiners or (a >= L and tw in cfg.never_inside)):
+                bad = True
+                break
+        if bad:
             continue
         out.append(Cand(L, e, strong=w in cfg.strong or text.endswith("项目", 0, e), head=w))
+    if len(out) < 2:
+        return out
     # keep the longest of overlapping candidates
     out.sort(key=lambda c: (-(c.end - c.start), c.start))
     kept: list[Cand] = []
@@ -788,8 +849,23 @@ def report_context(text: str, sentences, space_cuts: tuple = ()) -> _Ctx:
     cfg = _cfg()
     current = _current_round(text)
     has_labels = any(rx.search(text) for rx in cfg.labels)
+    dead = frozenset(rx for rx in cfg.labels + cfg.headings + cfg.mentions
+                     if _slice_safe(rx.pattern) and rx.search(text) is None)
     return _Ctx(current=current, has_round=bool(cfg.current_re.search(text)), has_labels=has_labels,
-                sections=_sections(text, sentences, current, has_labels), space_cuts=space_cuts)
+                sections=_sections(text, sentences, current, has_labels), space_cuts=tuple(sorted(space_cuts)),
+                dead=dead)
+
+
+@functools.lru_cache(maxsize=64)
+def _slice_safe(pattern: str) -> bool:
+    """Whether every match of ``pattern`` in a slice of a text is a match in the whole
+    text too: no anchors, lookarounds, word boundaries, atomic or possessive parts
+    (then a pattern that matches nowhere in a report matches in none of its sentences)."""
+    if regex.search(r"\\[bBAZzGKmMy]", pattern):
+        return False
+    p = regex.sub(r"\\.", "x", pattern)  # escapes
+    p = regex.sub(r"\[[^\]]*\]", "x", p)  # character classes (a ^ in them is no anchor)
+    return not regex.search(r"[\^$]|\(\?<?[=!]|\(\?>|[*+?}]\+|\(\?[a-zA-Z]*[rwfV]", p)
 
 
 def _strip_item(text: str, a: int, b: int, last: bool) -> tuple[int, int]:
@@ -816,6 +892,57 @@ def _strip_item(text: str, a: int, b: int, last: bool) -> tuple[int, int]:
     return a, b
 
 
+class _Parses:
+    """Sentence start -> :class:`_Sentence`, parsed when first asked for (a sentence
+    that cannot hold a name is parsed only when a name found elsewhere recurs in it)."""
+
+    def __init__(self, text: str, ctx: _Ctx):
+        self.text, self.ctx = text, ctx
+        self.bounds: dict[int, int] = {}
+        self.done: dict[int, _Sentence] = {}
+
+    def add(self, ss: int, se: int) -> None:
+        self.bounds[ss] = se
+
+    def __iter__(self):
+        return iter(self.bounds)
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def __getitem__(self, ss: int) -> _Sentence:
+        sent = self.done.get(ss)
+        if sent is None:
+            sent = self.done[ss] = _parse_sentence(self.text, ss, self.bounds[ss], self.ctx)
+        return sent
+
+
+def _head_starts(text: str) -> list[int]:
+    """Every position where a head word starts (overlapped: a head inside a longer one
+    counts too). A stretch of the text without one holds no head word."""
+    return [m.start() for m in _cfg().head_re.finditer(text, overlapped=True)]
+
+
+def _has_start(starts: list[int], a: int, b: int) -> bool:
+    """Whether a position of the sorted ``starts`` lies in ``[a, b)``."""
+    i = bisect.bisect_left(starts, a)
+    return i < len(starts) and starts[i] < b
+
+
+def _may_name(text: str, ss: int, se: int, ctx: _Ctx, hstarts: list[int]) -> bool:
+    """Whether the sentence ``[ss, se)`` can hold a candidate: it has a head word, or a
+    list heading, a round label or a section heading that makes its items names (what
+    :func:`_parse_sentence` reads). Without any, none of its segments yields one."""
+    if _has_start(hstarts, ss, se) or ss in ctx.sections:
+        return True
+    cfg = _cfg()
+    s = text[ss:se]
+    dead = ctx.dead
+    if any(rx not in dead and rx.search(s) for rx in cfg.labels + cfg.headings):
+        return True
+    return bool(ctx.has_round and cfg.plain_heading_re.search(s))
+
+
 def rule_candidates(text: str, sentences, current_round: Optional[int],
                     ctx: Optional[_Ctx] = None) -> tuple[list[Cand], dict]:
     """Project names found by the rules, and the parsed sentences (keyed by start)."""
@@ -823,16 +950,19 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
     if ctx is None:
         ctx = report_context(text, sentences)
     found: list[Cand] = []
-    parsed = {}
+    parsed = _Parses(text, ctx)
+    hstarts = _head_starts(text)
     for ss, se in sentences:
         if se <= ss:
             continue
-        sent = _parse_sentence(text, ss, se, ctx)
-        parsed[ss] = sent
+        parsed.add(ss, se)
+        if not _may_name(text, ss, se, ctx, hstarts):
+            continue
+        sent = parsed[ss]
         cands: list[Cand] = []
         for sg in sent.segs:
             if sg.in_heading is not None:
-                sc = _segment_candidates(text, sg, sent)
+                sc = _segment_candidates(text, sg, sent, hstarts)
                 a, b = _strip_item(text, sg.start, sg.end, last=True)
                 if sc:
                     b = max(c.end for c in sc)
@@ -845,7 +975,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
                         c = Cand(a2, b2, strong=True, group=sg.group, heading=sg.in_heading, headless=not sc)
                         cands.append(c)
                 continue
-            for c in _segment_candidates(text, sg, sent):
+            for c in _segment_candidates(text, sg, sent, hstarts):
                 c.group = sg.group
                 c.seg = sg.start
                 cands.append(c)
@@ -1172,7 +1302,6 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
     spans = [(c.start, c.end) for c in cands]
     by_sentence: dict[int, list[Cand]] = {}
     starts = sorted(parsed)
-    import bisect
 
     for c in cands:
         k = bisect.bisect_right(starts, c.start) - 1
@@ -1200,7 +1329,8 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
                 if not r:
                     # "A、B当天正式开工,总投资分别为8亿元、2.3亿元": a later clause
                     _, cr = _clause_bounds(text, min(x.start for x in g), gb, ss, se)
-                    others = [(x.start, x.end) for x in cands if x not in g]
+                    ing = {id(x) for x in g}
+                    others = [(x.start, x.end) for x in cands if id(x) not in ing]
                     for k, (a, b) in enumerate(_following_clauses(text, cr, se, others)):
                         if k >= 2 or r:
                             break
