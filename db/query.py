@@ -25,6 +25,7 @@ from extract.models import PHASE_ORDER, Fact
 from extract.numbers import parse_number
 
 from .models import RegistryProject, StoredReport
+from .store import EXACT_COLUMNS, ReportTexts, fact_data, fact_fields, sentence_of
 
 #: Chinese labels accepted for ``--phase`` (the stored values are the English codes)
 PHASE_WORDS = {
@@ -63,12 +64,20 @@ def load_stored_reports(db: sqlite_utils.Database) -> list[StoredReport]:
     """Every stored report with its facts (pydantic objects, in stored order) and
     ``project_of``: index into ``facts`` -> registry project id for every project
     mention that reconciliation assigned."""
+    # read in table order (sequential), then put each report's facts in stored order
+    rows_by_report: dict[int, list] = {}
+    cols = ", ".join(f'"{c}"' for c in EXACT_COLUMNS)
+    for r in db.execute(f"SELECT report_id, idx, id, extra, {cols} FROM facts"):
+        rows_by_report.setdefault(r[0], []).append(r)
     facts_by_report: dict[int, list] = {}
     fact_index: dict[int, tuple[int, int]] = {}
-    for fid, rid, data in db.execute("SELECT id, report_id, data FROM facts ORDER BY report_id, idx"):
-        lst = facts_by_report.setdefault(rid, [])
-        fact_index[fid] = (rid, len(lst))
-        lst.append(fact_from_json(data))
+    validate = _fact_adapter().validate_python
+    for rid, rows in rows_by_report.items():
+        rows.sort(key=lambda r: r[1])
+        lst = facts_by_report[rid] = []
+        for r in rows:
+            fact_index[r[2]] = (rid, len(lst))
+            lst.append(validate(fact_fields(r[3], r[4:])))
     project_of: dict[int, dict[int, int]] = {}
     for fid, pid in db.execute("SELECT fact_id, project_id FROM project_mentions"):
         if fid in fact_index:
@@ -169,64 +178,80 @@ def like_pattern(text: str) -> str:
 # --- projects -----------------------------------------------------------------------
 
 
-def _mentions_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = {pid: [] for pid in project_ids}
+#: a fact's sentence (``f``) from its report's text (``r``): SQLite counts characters
+#: (code points) as Python does; null without a sentence span
+SQL_SENTENCE = "substr(r.text, f.sentence_start + 1, max(f.sentence_end - f.sentence_start, 0))"
+
+
+def _ids_param(project_ids: list[int]) -> str:
+    return json.dumps(project_ids)
+
+
+def _reports_of(db: sqlite_utils.Database, report_ids, text: bool = False) -> dict[int, tuple]:
+    """Report id -> ``(path, reference_date)`` (and its text with ``text``), read
+    once per report rather than once per row of a join."""
+    cols = "id, path, reference_date, text" if text else "id, path, reference_date"
+    return {
+        r[0]: r[1:]
+        for r in db.execute(
+            f"SELECT {cols} FROM reports WHERE id IN (SELECT value FROM json_each(?))",
+            [_ids_param(sorted(set(report_ids)))],
+        )
+    }
+
+
+def _mentions_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, list[tuple]]:
+    """Project id -> its mentions as ``(path, start, end, text, batch)``, in report
+    and text order."""
+    out: dict[int, list[tuple]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return out
-    for r in db.query(
-        """SELECT m.project_id, m.fact_id, m.variant, m.link, m.event_date, f.start, f."end", f.text,
-                  f.phase, f.batch, f.batch_list, f.investment_yuan, r.path, r.id AS report_id,
-                  r.reference_date
-           FROM project_mentions m JOIN facts f ON f.id = m.fact_id JOIN reports r ON r.id = m.report_id
+    rows = db.execute(
+        """SELECT m.project_id, m.report_id, f.start, f."end", f.text, f.batch
+           FROM project_mentions m JOIN facts f ON f.id = m.fact_id
            WHERE m.project_id IN (SELECT value FROM json_each(?))
-           ORDER BY m.project_id, r.id, f.start""",
-        [json.dumps(project_ids)],
-    ):
-        out[r["project_id"]].append(r)
+           ORDER BY m.project_id, m.report_id, f.start, m.fact_id""",
+        [_ids_param(project_ids)],
+    ).fetchall()
+    reports = _reports_of(db, (r[1] for r in rows))
+    for pid, rid, start, end, text, batch in rows:
+        out[pid].append((reports[rid][0], start, end, text, batch))
     return out
+
+
+#: a stage event's fields, in output order (``r``: its report, ``f``: its mention)
+_STAGE_EVENT_KEYS = [
+    "phase", "date", "date_precision", "path", "start", "end", "sentence", "text", "reached", "date_start",
+    "date_end", "granularity", "basis", "origin", "round", "report_id", "reference_date", "fact_id",
+    "sentence_start",
+]
 
 
 def _stage_events_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, list[dict]]:
     """Project id -> its stage events (see :mod:`db.stages`), oldest first, each
-    with its mention's report, span and sentence."""
+    with its mention's report, span and sentence (taken from the report's text)."""
     out: dict[int, list[dict]] = {pid: [] for pid in project_ids}
     if not project_ids:
         return out
-    for r in db.query(
-        """SELECT s.project_id, s.fact_id, s.phase, s.reached, s.precision, s.date, s.date_start, s.date_end,
-                  s.granularity, s.basis, s.basis_fact_id, s.origin, s.round, s.report_id, r.path,
-                  r.reference_date, f.start, f."end", f.text, f.sentence, f.sentence_start
-           FROM stage_events s JOIN facts f ON f.id = s.fact_id JOIN reports r ON r.id = s.report_id
+    rows = db.execute(
+        """SELECT s.project_id, s.phase, s.date, s.precision, f.start, f."end", f.text, s.reached,
+                  s.date_start, s.date_end, s.granularity, s.basis, s.origin, s.round, s.report_id, s.fact_id,
+                  f.sentence_start, f.sentence_end
+           FROM stage_events s JOIN facts f ON f.id = s.fact_id
            WHERE s.project_id IN (SELECT value FROM json_each(?))
            ORDER BY s.project_id, s.date IS NULL, s.date, s.report_id, f.start, s.phase""",
-        [json.dumps(project_ids)],
-    ):
-        out[r["project_id"]].append(_stage_event_dict(r))
+        [_ids_param(project_ids)],
+    ).fetchall()
+    reports = _reports_of(db, (r[14] for r in rows), text=True)
+    keys = _STAGE_EVENT_KEYS
+    for (pid, phase, date, precision, start, end, text, reached, date_start, date_end, granularity, basis,
+         origin, rnd, rid, fid, ss, se) in rows:
+        path, reference_date, rtext = reports[rid]
+        out[pid].append(dict(zip(keys, (
+            phase, date, precision, path, start, end, sentence_of(rtext, ss, se), text, bool(reached),
+            date_start, date_end, granularity, basis, origin, rnd, rid, reference_date, fid, ss,
+        ))))
     return out
-
-
-def _stage_event_dict(r: dict) -> dict[str, Any]:
-    return {
-        "phase": r["phase"],
-        "date": r["date"],
-        "date_precision": r["precision"],
-        "path": r["path"],
-        "start": r["start"],
-        "end": r["end"],
-        "sentence": r["sentence"],
-        "text": r["text"],
-        "reached": bool(r["reached"]),
-        "date_start": r["date_start"],
-        "date_end": r["date_end"],
-        "granularity": r["granularity"],
-        "basis": r["basis"],
-        "origin": r["origin"],
-        "round": r["round"],
-        "report_id": r["report_id"],
-        "reference_date": r["reference_date"],
-        "fact_id": r["fact_id"],
-        "sentence_start": r["sentence_start"],
-    }
 
 
 def _first_stages_of(db: sqlite_utils.Database, project_ids: list[int]) -> dict[int, dict[str, dict]]:
@@ -368,23 +393,22 @@ def list_projects(
     return out
 
 
-def _project_dict(r: dict, mentions: list[dict]) -> dict[str, Any]:
+def _project_dict(r: dict, mentions: list[tuple]) -> dict[str, Any]:
+    """A project as output: its ``projects`` row and mentions (see :func:`_mentions_of`)."""
     return {
         "id": r["id"],
         "name": r["name"],
         "aliases": json.loads(r["aliases"] or "[]"),
         "phase": r["phase"],
         "investment_yuan": r["investment_yuan"],
-        "mentions": [
-            {"path": m["path"], "start": m["start"], "end": m["end"], "text": m["text"]} for m in mentions
-        ],
+        "mentions": [{"path": m[0], "start": m[1], "end": m[2], "text": m[3]} for m in mentions],
         "variants": json.loads(r["variants"] or "[]"),
         "phase_date": r["phase_date"],
         "target_phase": r["target_phase"],
         "first_date": r["first_date"],
         "last_date": r["last_date"],
         "n_reports": r["n_reports"],
-        "batches": sorted({m["batch"] for m in mentions if m["batch"] is not None}),
+        "batches": sorted({m[4] for m in mentions if m[4] is not None}),
         "notes": json.loads(r["notes"] or "[]"),
     }
 
@@ -414,6 +438,10 @@ def find_project(db: sqlite_utils.Database, ref: str | int) -> list[dict]:
     )
 
 
+#: the kinds of fact a project's history cites from its mentions' sentences
+_HISTORY_KINDS = ("amount", "date", "count", "percentage", "phase_event")
+
+
 def project_detail(db: sqlite_utils.Database, project_id: int) -> Optional[dict[str, Any]]:
     """One project with its history: every mention (with its phase, round and
     investment) and every other fact in the mentions' sentences, each with its
@@ -422,28 +450,58 @@ def project_detail(db: sqlite_utils.Database, project_id: int) -> Optional[dict[
     if not rows:
         return None
     proj = _project_dict(rows[0], _mentions_of(db, [project_id])[project_id])
-    history = []
-    seen = set()
-    for m in db.query(
-        """SELECT m.fact_id, m.event_date, m.event_date_source, m.variant, m.link, f.report_id,
-                  f.sentence_start, f.sentence_end
-           FROM project_mentions m JOIN facts f ON f.id = m.fact_id WHERE m.project_id = ?""",
+    mentions = list(
+        db.query(
+            """SELECT m.fact_id, m.event_date, m.event_date_source, m.variant, m.link, f.report_id,
+                      f.sentence_start, f.sentence_end
+               FROM project_mentions m JOIN facts f ON f.id = m.fact_id WHERE m.project_id = ?
+               ORDER BY m.fact_id""",
+            [project_id],
+        )
+    )
+    # the facts a history cites: the mentions, and the figures, dates and phase
+    # events in their sentences (two queries, whatever the number of mentions)
+    by_id: dict[int, dict] = {
+        f["id"]: f
+        for f in db.query(
+            "SELECT f.* FROM project_mentions m JOIN facts f ON f.id = m.fact_id WHERE m.project_id = ?",
+            [project_id],
+        )
+    }
+    by_sentence: dict[tuple, list[dict]] = {}
+    for f in db.query(
+        f"""SELECT f.* FROM (SELECT DISTINCT mf.report_id AS rid, mf.sentence_start AS ss, mf.sentence_end AS se
+                             FROM project_mentions m JOIN facts mf ON mf.id = m.fact_id
+                             WHERE m.project_id = ? AND mf.sentence_start IS NOT NULL
+                               AND mf.sentence_end IS NOT NULL) s
+            JOIN facts f ON f.report_id = s.rid AND f.sentence_start = s.ss AND f.sentence_end = s.se
+            WHERE f.kind IN ({", ".join(f"'{k}'" for k in _HISTORY_KINDS)})""",
         [project_id],
     ):
-        facts = [
-            f
-            for f in db.query(
-                """SELECT f.*, r.path, r.title, r.reference_date FROM facts f JOIN reports r ON r.id = f.report_id
-                   WHERE f.report_id = ? AND (f.id = ? OR (f.sentence_start = ? AND f.sentence_end = ?
-                         AND f.kind IN ('amount', 'date', 'count', 'percentage', 'phase_event')))
-                   ORDER BY f.start""",
-                [m["report_id"], m["fact_id"], m["sentence_start"], m["sentence_end"]],
-            )
-        ]
+        by_sentence.setdefault((f["report_id"], f["sentence_start"], f["sentence_end"]), []).append(f)
+    reports = {
+        r["id"]: r
+        for r in db.query(
+            "SELECT id, path, title, reference_date, text FROM reports WHERE id IN (SELECT value FROM json_each(?))",
+            [_ids_param(sorted({m["report_id"] for m in mentions}))],
+        )
+    }
+    history = []
+    seen = set()
+    for m in mentions:
+        own = by_id.get(m["fact_id"])
+        facts = [] if own is None else [own]
+        if m["sentence_start"] is not None and m["sentence_end"] is not None:
+            facts += [
+                f for f in by_sentence.get((m["report_id"], m["sentence_start"], m["sentence_end"]), [])
+                if f["id"] != m["fact_id"]
+            ]
+        facts.sort(key=lambda f: (f["start"], f["idx"]))
         for f in facts:
             if f["id"] in seen:
                 continue
             seen.add(f["id"])
+            rep = reports[f["report_id"]]
             is_mention = f["id"] == m["fact_id"]
             history.append(
                 {
@@ -453,15 +511,15 @@ def project_detail(db: sqlite_utils.Database, project_id: int) -> Optional[dict[
                     "date": m["event_date"],
                     "date_source": m["event_date_source"],
                     "report_id": f["report_id"],
-                    "path": f["path"],
-                    "title": f["title"],
-                    "reference_date": f["reference_date"],
+                    "path": rep["path"],
+                    "title": rep["title"],
+                    "reference_date": rep["reference_date"],
                     "start": f["start"],
                     "end": f["end"],
                     "text": f["text"],
-                    "sentence": f["sentence"],
+                    "sentence": sentence_of(rep["text"], f["sentence_start"], f["sentence_end"]),
                     "sentence_start": f["sentence_start"],
-                    "fact": json.loads(f["data"]),
+                    "fact": fact_data(f),
                     "variant": m["variant"] if is_mention else None,
                     "link": m["link"] if is_mention else None,
                 }
@@ -549,15 +607,16 @@ def list_facts(
         sql += " LIMIT ?"
         params.append(int(limit))
     out = []
+    texts = ReportTexts(db)
     for r in db.query(sql, params):
-        d = json.loads(r["data"])
+        d = fact_data(r)
         d.update(
             {
                 "id": r["id"],
                 "report_id": r["report_id"],
                 "path": r["path"],
                 "reference_date": r["reference_date"],
-                "sentence": r["sentence"],
+                "sentence": texts.sentence(r["report_id"], r["sentence_start"], r["sentence_end"]),
                 "project_id": r["project_id"],
             }
         )

@@ -34,6 +34,8 @@ from extract.models import PHASE_ORDER
 from extract.normalize import fold_width, to_simplified
 from extract.numbers import parse_number
 
+from .store import ReportTexts
+
 # --- rules --------------------------------------------------------------------------
 
 
@@ -902,8 +904,9 @@ def _sentences_by_report(db) -> dict[int, dict[Any, Any]]:
     from . import stages
 
     out: dict[int, dict[Any, stages.Sentence]] = defaultdict(dict)
+    texts = ReportTexts(db)
     for f in db.query(
-        """SELECT id, report_id, kind, start, "end", text, sentence_start, sentence, date_start, date_end,
+        """SELECT id, report_id, kind, start, "end", text, sentence_start, sentence_end, date_start, date_end,
                   granularity, date_kind, phase, batch, batch_list
            FROM facts WHERE kind IN ('date', 'project') ORDER BY report_id, start, idx"""
     ):
@@ -911,7 +914,8 @@ def _sentences_by_report(db) -> dict[int, dict[Any, Any]]:
         sent = out[f["report_id"]].get(key)
         if sent is None:
             ss = f["sentence_start"] if f["sentence_start"] is not None else f["start"]
-            sent = out[f["report_id"]][key] = stages.Sentence(start=ss, text=f["sentence"] or f["text"])
+            sentence = texts.sentence(f["report_id"], f["sentence_start"], f["sentence_end"])
+            sent = out[f["report_id"]][key] = stages.Sentence(start=ss, text=sentence or f["text"])
         if f["kind"] == "date":
             sent.dates.append(
                 stages.DateRef(f["id"], f["start"], f["end"], f["text"], _date(f["date_start"]),
@@ -948,11 +952,13 @@ def mentions_from_db(db) -> tuple[list[Mention], list[dict]]:
         rep = reports.get(rid)
         dating.update(stages.report_stages(list(sents.values()), _date(rep["reference_date"]) if rep else None))
     mentions, rows = [], []
+    texts = ReportTexts(db)
     for f in db.query(
         """SELECT id, report_id, start, "end", text, name, phase, batch, batch_list, investment_yuan,
-                  sentence, sentence_start FROM facts WHERE kind = 'project' ORDER BY report_id, start, idx"""
+                  sentence_start, sentence_end FROM facts WHERE kind = 'project' ORDER BY report_id, start, idx"""
     ):
         rep = reports[f["report_id"]]
+        f["sentence"] = texts.sentence(f["report_id"], f["sentence_start"], f["sentence_end"])
         sent = f["sentence"] or ""
         k = (f["report_id"], f["sentence_start"])
         md = dating.get(f["id"])

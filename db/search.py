@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
+import os
 import re
+import sqlite3
+from pathlib import Path
 from typing import Any, Optional
 
 import sqlite_utils
@@ -69,8 +73,102 @@ def segment(text: str) -> str:
 
 
 def query_words(query: str) -> list[str]:
-    """Words of a query, segmented like the index (precise mode, punctuation dropped)."""
-    return _clean_words(_tokenizer().cut(query))
+    """Words of a query, segmented like the index (precise mode, punctuation dropped).
+
+    Loading jieba's dictionary takes most of a second, longer than the search
+    itself; a query is cut with a tokenizer that knows only the dictionary
+    entries of the query's substrings, read from a cache of the dictionary
+    (:func:`_dictionary_cache`). jieba's precise mode looks up nothing else (its
+    word graph, route and HMM fallback consult the frequency of substrings of the
+    text only), so the words are the same."""
+    return _clean_words(_query_tokenizer(query).cut(query))
+
+
+#: longest query cut with the cached dictionary (its substrings are looked up)
+_QUERY_MAX = 80
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "xiangmu"
+
+
+def _dictionary_cache() -> Optional[Path]:
+    """An SQLite copy of the segmentation dictionary (every entry of the jieba
+    tokenizer with the user dictionary, its total and forced splits), built once
+    per dictionary signature; None when it cannot be written."""
+    path = _cache_dir() / f"jieba-{dictionary_signature()}.sqlite"
+    if path.exists():
+        return path
+    try:
+        tk = _tokenizer()
+        from jieba import finalseg
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        con = sqlite3.connect(tmp)
+        try:
+            con.execute("CREATE TABLE freq (word TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID")
+            con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            con.executemany("INSERT INTO freq VALUES (?, ?)", tk.FREQ.items())
+            con.execute("INSERT INTO meta VALUES ('total', ?)", [str(tk.total)])
+            con.execute("INSERT INTO meta VALUES ('force_split', ?)",
+                        [json.dumps(sorted(finalseg.Force_Split_Words), ensure_ascii=False)])
+            con.commit()
+        finally:
+            con.close()
+        os.replace(tmp, path)
+        return path
+    except (OSError, sqlite3.Error):  # pragma: no cover - read-only home, full disk
+        return None
+
+
+def _full_tokenizer_loaded() -> bool:
+    if _tokenizer.cache_info().currsize:
+        return True
+    try:
+        from extract.nlp import get_jieba
+
+        return bool(get_jieba.cache_info().currsize)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+def _query_tokenizer(query: str):
+    """A jieba tokenizer for ``query``: the full one when it is loaded already (or
+    the query is long, or there is no cache), else :func:`light_tokenizer`."""
+    if _full_tokenizer_loaded() or len(query) > _QUERY_MAX:
+        return _tokenizer()
+    return light_tokenizer(query) or _tokenizer()
+
+
+def light_tokenizer(query: str):
+    """A jieba tokenizer holding only the dictionary entries of ``query``'s
+    substrings (from :func:`_dictionary_cache`; None without one): it cuts
+    ``query`` exactly as the full tokenizer does."""
+    path = _dictionary_cache()
+    if path is None:
+        return None
+    subs = sorted({query[i:j] for i in range(len(query)) for j in range(i + 1, len(query) + 1)})
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            freq = dict(con.execute("SELECT word, n FROM freq WHERE word IN (SELECT value FROM json_each(?))",
+                                    [json.dumps(subs, ensure_ascii=False)]))
+            meta = dict(con.execute("SELECT key, value FROM meta"))
+        finally:
+            con.close()
+    except sqlite3.Error:  # pragma: no cover - a damaged cache: rebuilt next time
+        path.unlink(missing_ok=True)
+        return None
+    import jieba
+    from jieba import finalseg
+
+    tk = jieba.Tokenizer()
+    tk.FREQ, tk.total, tk.initialized = freq, int(meta["total"]), True
+    for w in json.loads(meta["force_split"]):
+        finalseg.add_force_split(w)
+    return tk
 
 
 def _fts_query(words: list[str]) -> str:

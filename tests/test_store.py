@@ -75,7 +75,11 @@ def test_store_report_once_with_typed_columns(db):
     assert db["reports"].count == 1
     row = next(db.query("SELECT * FROM facts WHERE kind = 'amount'"))
     assert row["value_yuan"] == 16_070_000_000 and row["role"] == "total_investment"
-    assert row["sentence"].startswith("1月28日") and json.loads(row["data"])["text"] == "160.7亿元"
+    assert "sentence" not in row and "data" not in row  # schema 3: no copies of the sentence or the fact
+    assert row["text"] == "160.7亿元" and "text" not in json.loads(row["extra"])
+    assert store.fact_data(row) == dict(sorted(record()["facts"][0].items()))
+    rep = next(db.query("SELECT text FROM reports"))["text"]
+    assert rep[row["sentence_start"]:row["sentence_end"]].startswith("1月28日")
     proj = next(db.query("SELECT * FROM facts WHERE kind = 'project' ORDER BY start"))
     assert (proj["name"], proj["phase"], proj["investment_yuan"]) == ("盛鼎建筑科技产业园项目", "started", 16_070_000_000)
     text = next(db.query("SELECT text FROM reports"))["text"]
@@ -147,3 +151,17 @@ def test_refresh_drops_the_reports_stage_events(db):
     reconcile(db)
     store.store_report(db, record(facts=record()["facts"][:1]), refresh=True)
     assert db["stage_events"].count == 0
+
+
+def test_refresh_keeps_the_text_its_facts_quote(db):
+    """A refreshed report whose text differs only in what the hash ignores
+    (trailing spaces): the stored text is the one the new facts count in."""
+    store.store_report(db, record())
+    spaced = TEXT.replace("正式开工。\n", "正式开工。  \n")
+    assert store.content_hash(spaced) == store.content_hash(TEXT)
+    status, rid = store.store_report(db, record(text=spaced), refresh=True)
+    assert status == "refreshed"
+    (text,) = db.execute("SELECT text FROM reports WHERE id = ?", [rid]).fetchone()
+    assert text == spaced
+    for f in load_stored_reports(db)[0].facts:
+        assert text[f.start:f.end] == f.text
