@@ -179,5 +179,5 @@ def check(ctx: CheckContext) -> list[Inconsistency]:
         desc = " → ".join(f"{d or '日期不详'} {t}" for d, t in steps)
         msg = f"{name} 在不同报道中职务不同：{desc}（可能是职务变动，请核对）"
         out.append(make_item("role_change", msg, ev, details={"person": name,
-                                                              "titles": [sorted(t) for t in titles]}))
+                                                              "titles": sorted(sorted(t) for t in titles)}))
     return out
