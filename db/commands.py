@@ -136,6 +136,10 @@ def ingest_cmd(
         if summary.count("refreshed"):
             parts.append(f"重新抽取 {summary.count('refreshed')}")
         parts.append(f"失败 {len(summary.failed)}")
+        if summary.count("facts_from_record"):
+            parts.append(f"直接采用记录中的事实 {summary.count('facts_from_record')}")
+        if summary.count("stale_facts"):
+            parts.append(f"记录中的事实来自另一版本抽取器、已重新抽取 {summary.count('stale_facts')}")
         line = "，".join(parts) + f"（用时 {summary.seconds:.1f} 秒）"
         if rec is not None:
             line += f"；项目库共 {rec.projects} 个项目（{rec.mentions} 处提及）"
