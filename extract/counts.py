@@ -27,9 +27,13 @@ import patterns
 from .models import Count
 from .numbers import (
     NUMBER,
+    anchored_finditer,
+    chars_class,
     combine_qualifiers,
     is_target,
     match_text,
+    number_char_class,
+    number_first_class,
     parse_number,
     qualifier_after,
     qualifier_before,
@@ -47,6 +51,15 @@ _PUNCT_OR_END = set(",;。:!?，；：！？、()（）\n")
 class _Rules:
     num_first: "regex.Pattern"
     noun_first: "regex.Pattern"
+    noun_first_back: Optional["regex.Pattern"]
+    noun_first_first: "regex.Pattern"
+    num_first_first: "regex.Pattern"
+    ell_first: "regex.Pattern"
+    num_first_anchor: "regex.Pattern"
+    noun_first_anchor: "regex.Pattern"
+    ell_anchor: "regex.Pattern"
+    num_first_back: "regex.Pattern"
+    ell_back: "regex.Pattern"
     elliptical: "regex.Pattern"
     fixed: tuple
     noun: str
@@ -77,25 +90,60 @@ def rules() -> _Rules:
     noun = regex.escape(d["project_noun"])
     quals = _alt(qualifier_words("before"))
     n = rf"(?P<n1>{num})(?:(?P<sep>{seps})(?P<n2>{num}))?(?P<ins>{inside})?"
-    num_first = regex.compile(
-        rf"(?<![\d.第{_CN}]){n}(?P<mw>{mw})(?P<mod>[^\d,;。:!?、()\n]{{0,{int(d['max_modifier'])}}}?){noun}"
-    )
+    num_first_tail = rf"(?P<mod>[^\d,;。:!?、()\n]{{0,{int(d['max_modifier'])}}}?){noun}"
+    num_first = regex.compile(rf"(?<![\d.第{_CN}]){n}(?P<mw>{mw}){num_first_tail}")
     thr = rf"(?:{num}|{_alt(d.get('threshold_bare_units') or ['亿'])}){d['threshold_category']}"
     levels = _alt(d.get("levels") or ["市级以上"])
+    noun_first_tail = rf"(?P<link>(?:{_alt(d['links'] + d['stage_verbs'])}){{0,2}})(?P<q>{quals})?{n}(?P<mw>{mw})"
     noun_first = regex.compile(
-        rf"(?P<lvl>{levels})?(?P<thr>{thr})?(?P<cat>{_alt(d['categories'])})?"
-        rf"{noun}(?P<link>(?:{_alt(d['links'] + d['stage_verbs'])}){{0,2}})"
-        rf"(?P<q>{quals})?{n}(?P<mw>{mw})"
+        rf"(?P<lvl>{levels})?(?P<thr>{thr})?(?P<cat>{_alt(d['categories'])})?{noun}{noun_first_tail}"
     )
+    # Speed-up: every noun-first match is a prefix (level, threshold, category)
+    # made of these characters, then the noun; it is tried only there.
+    thr_cat = d["threshold_category"]
+    prefix_chars = set("".join(d.get("levels") or ["市级以上"]) + "".join(d.get("threshold_bare_units") or ["亿"])
+                       + "".join(d["categories"]) + regex.sub(r"[()?:|*+{}^$]", "", thr_cat))
+    noun_first_back = None
+    if not regex.search(r"[\\\[.]", thr_cat):
+        noun_first_back = regex.compile(
+            r"(?r)[^" + number_char_class() + regex.escape("".join(sorted(prefix_chars))) + "]")
+    levels_l = list(d.get("levels") or ["市级以上"])
+    bare_l = list(d.get("threshold_bare_units") or ["亿"])
+    noun_first_first = regex.compile(
+        "[" + number_first_class() + chars_class(*(w[:1] for w in levels_l + bare_l + list(d["categories"]))) + "]")
+    # number first and elliptical: the match is a prefix of these characters, then
+    # the measure word
+    seps_words = list(patterns.load("percent")["range_separators"])
+    n_chars = number_char_class() + chars_class(*seps_words, *qualifier_words("inside"))
+    # (a prefix is never empty there: only a measure word right after a prefix
+    # character can end one)
+    ell_chars = n_chars + chars_class(*d["elliptical_categories"], *d["elliptical_stages"], *qualifier_words("before"))
+    num_first_anchor = regex.compile(f"(?<=[{n_chars}])(?:{mw})(?={num_first_tail})")
+    # the noun, where the rest of a noun-first count follows it
+    noun_first_anchor = regex.compile(f"{noun}(?={noun_first_tail})")
+    ell_anchor = regex.compile(f"(?<=[{ell_chars}])(?:{mw})")
+    num_first_back = regex.compile(r"(?r)[^" + n_chars + "]")
+    ell_back = regex.compile(r"(?r)[^" + ell_chars + "]")
+    ell_words = list(d["elliptical_categories"]) + list(d["elliptical_stages"])
+    num_first_first = regex.compile("[" + number_first_class() + "]")
+    ell_first = regex.compile("[" + chars_class(*(w[:1] for w in ell_words)) + "]")
     stages = list(d.get("stage_categories") or [])
     verbal_rx = regex.compile(
         rf"(?:{_alt(d.get('verbal_markers') or ['累计'])})(?:{_alt(stages)}){noun}" if stages else r"(?!)"
     )
-    ell_words = list(d["elliptical_categories"]) + list(d["elliptical_stages"])
     elliptical = regex.compile(rf"(?P<word>{_alt(ell_words)})(?P<q>{quals})?{n}(?P<mw>{mw})")
     return _Rules(
         num_first=num_first,
         noun_first=noun_first,
+        noun_first_back=noun_first_back,
+        noun_first_first=noun_first_first,
+        num_first_first=num_first_first,
+        ell_first=ell_first,
+        num_first_anchor=num_first_anchor,
+        noun_first_anchor=noun_first_anchor,
+        ell_anchor=ell_anchor,
+        num_first_back=num_first_back,
+        ell_back=ell_back,
         elliptical=elliptical,
         fixed=tuple(regex.compile(p) for p in d.get("fixed_phrases") or []),
         noun=d["project_noun"],
@@ -210,7 +258,8 @@ def _candidates(doc) -> list[_Cand]:
     r = rules()
     text = match_text(doc)
     out: list[_Cand] = []
-    for m in r.num_first.finditer(text):
+    for m in anchored_finditer(r.num_first, text, r.num_first_anchor, r.num_first_back, r.num_first_first,
+                               empty_prefix=False):
         if _fixed(text, m.start()):
             continue
         end = m.end()
@@ -225,7 +274,11 @@ def _candidates(doc) -> list[_Cand]:
         if noun is None:
             continue
         out.append(_Cand(m.start(), end, m.start(), vals[0], vals[1], noun, m.group("ins"), priority=2))
-    for m in r.noun_first.finditer(text):
+    if r.noun_first_back is not None:
+        noun_first = anchored_finditer(r.noun_first, text, r.noun_first_anchor, r.noun_first_back, r.noun_first_first)
+    else:
+        noun_first = r.noun_first.finditer(text)
+    for m in noun_first:
         if _fixed(text, m.start("n1")):
             continue
         if any(text.startswith(b, m.end()) for b in r.measure_blocked):
@@ -244,7 +297,7 @@ def _candidates(doc) -> list[_Cand]:
         noun = (m.group("lvl") or "") + (m.group("thr") or "") + cat + r.noun
         q = m.group("q")
         out.append(_Cand(start, m.end(), m.start("n1"), vals[0], vals[1], noun, m.group("ins"), q, priority=1))
-    for m in r.elliptical.finditer(text):
+    for m in anchored_finditer(r.elliptical, text, r.ell_anchor, r.ell_back, r.ell_first, empty_prefix=False):
         if _fixed(text, m.start("n1")):
             continue
         end = m.end()

@@ -40,7 +40,7 @@ import bisect
 import calendar
 import datetime as dt
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Optional
 
 import regex
@@ -99,6 +99,11 @@ class Rules:
         self.future_markers = list(d["future_markers"])
         self.marker_exceptions = list(d.get("marker_exceptions", []))
         self.past_markers = list(d["past_markers"])
+        # one search instead of a test per word (any(w in s for w in words))
+        words_rx = lambda ws: regex.compile(_alt(ws)) if ws else None  # noqa: E731
+        self.FUTURE_WORDS = words_rx(self.future_markers)
+        self.PAST_WORDS = words_rx(self.past_markers)
+        self.EXCEPTION_WORDS = words_rx(self.marker_exceptions)
 
         a = _alt
         conn = a(d["range_connectors"])
@@ -186,6 +191,7 @@ class Rules:
         self.rel_year_blockers_after = list(d["relative_year_blockers_after"])
         self.rel_year_word_blockers = {w: tuple(v) for w, v in (d.get("relative_year_word_blockers_before") or {}).items()}
         self.future_list_words = list(d["future_list_words"])
+        self.LIST_WORDS = words_rx(self.future_list_words + self.future_markers)
         self.recurring = list(d["recurring_prefixes"])
         self.lunar_markers = list(d["lunar_markers"])
         self.bare_day_after = list(d["bare_day_after"])
@@ -217,9 +223,110 @@ class Rules:
         # Speed-up (find): the second parse (bare number day, 10月12-15日) can only win
         # where a day number right after 月 is followed by a range connector.
         self.BARE_DAY_END = regex.compile(rf"月\n?(?:3[01]|[12]\d|0?[1-9])(?!\d)(?=(?:{conn}))")
+        # Speed-up (find): every candidate that Parser.ranges / Parser.atom can return
+        # at i starts with a match at i of one of these patterns (the first pattern
+        # each parse path tries there), so positions where none matches are skipped.
+        # The union only has to be a superset: each path still checks everything.
+        gates = [self.YEAR4, self.YEARK, self.YEARCN, self.YEAR2, self.REL_YEAR, self.MONTH, self.QUARTER,
+                 self.QLATIN, self.QUARTER_WORD, self.HALF, self.YEAR_PART, self.CUM_MONTHS, self.REL_DAY,
+                 self.REL_MONTH, self.REL_QUARTER, self.WEEKDAY, self.LUNAR_WORD, self.PHRASE, self.DECADE,
+                 self.PAST_YEAR, self.RECENT, self.WHOLE_YEAR, self.WITHIN_YEAR, self.HALF_COLLOC, self.NUMERIC,
+                 self.MONTH_RANGE, self.Q_RANGE, self.BARE_YEAR_RANGE]
+        alts = [_renamed(rx.pattern, f"g{k}_") for k, rx in enumerate(gates)]
+        alts.append(f"(?:{_renamed(self.ADAY.pattern, 'ad_')})(?:{self.DSUF.pattern})")
+        alts.append(f"(?:{_renamed(self.CDAY.pattern, 'cd_')})(?:{self.DSUF.pattern})")
+        if self.lunar_markers:
+            alts.append(a(self.lunar_markers))
+        self.START_ANY = regex.compile("|".join(f"(?:{x})" for x in alts))
+        # … and, per first character, only the alternatives that can start with it
+        # (a partial match of that one character; look-behinds are negative only, so
+        # they cannot fail on an empty left context)
+        compiled = [regex.compile(x) for x in alts]
+        by_set: dict[tuple, object] = {}
+        self.start_gate: dict[str, object] = {}
+        for ch in sorted(starts):
+            keep = tuple(k for k, rx in enumerate(compiled) if rx.match(ch, partial=True))
+            if keep not in by_set:
+                by_set[keep] = regex.compile("|".join(f"(?:{alts[k]})" for k in keep)).match if keep else None
+            self.start_gate[ch] = by_set[keep]
+        # The characters the tables below are computed over: every character the
+        # rules and patterns name, and ASCII (any other character is let through).
+        universe = set(starts) | {chr(k) for k in range(32, 127)} | {"\n"}
+        for w in _strings(d):
+            universe.update(str(w))
+        pats = [v for v in vars(self).values() if isinstance(v, regex.Pattern)]
+        for rx in pats:
+            universe.update(rx.pattern)
+        # Where find tries a date (START_CHAR): a start character, but an ASCII digit
+        # right after another or a "." only where INNER_DIGIT matches (the test a loop
+        # over every character made), and only where the next character can continue a
+        # date (the same test as the start gate, done by the regex engine):
+        # * a character other than a digit: a two-character partial match of its gate
+        #   tells which next characters can follow (all of them when a character
+        #   outside the universe could);
+        # * a digit: the first character after its run of digits must be one the date
+        #   patterns put after digits (年, 月, a day suffix, 季 …, a range connector, a
+        #   date separator, what follows the digits of a listed word). Checked below
+        #   on sample numbers; when the check fails there is no such test.
+        ascii_digits = "0123456789"
+        outside = "\ue000\u3000\u9f98\u0663\uff13"  # no pattern names these (two are \d)
+        branches = []
+        for ch in sorted(starts):
+            g = self.start_gate[ch]
+            if g is None or ch in ascii_digits:
+                continue
+            if g(ch) or any(g(ch + x, partial=True) for x in outside):
+                branches.append(regex.escape(ch))
+                continue
+            nxt = "".join(regex.escape(x) for x in sorted(universe) if g(ch + x, partial=True))
+            if nxt:
+                branches.append(f"{regex.escape(ch)}(?=[{nxt}])")
+        follow = set("年月世个季-/. ")
+        follow.update(w[:1] for w in list(d["day_suffixes"]) + list(d["range_connectors"]))
+        follow.update(w.lstrip(ascii_digits)[:1] for w in digit_words)
+        follow.discard("")
+        for num in ("0", "1", "2", "3", "4", "5", "9", "01", "10", "12", "20", "31", "80", "2023", "1999"):
+            g = self.start_gate.get(num[0])
+            if g is not None and any(g(num + x, partial=True) for x in universe | set(outside)
+                                     if x not in follow and not x.isdecimal()):
+                follow = None  # a date pattern goes on after digits with another character
+                break
+        digits = "".join(c for c in ascii_digits if self.start_gate.get(c) is not None)
+        digit_next = f"(?=\\d*[{''.join(regex.escape(x) for x in sorted(follow))}])" if follow else ""
+        self.START_CHAR = regex.compile(
+            "(?=[" + "".join(regex.escape(c) for c in sorted(starts)) + "])(?:"
+            + "|".join(branches + [f"(?<![0-9.])[{digits}]{digit_next}", f"(?=(?:{inner}))[0-9]"]) + ")"
+        )
+        # Speed-up (Parser.m): characters no match of a pattern can start with, for the
+        # patterns where a one-character partial match tells (no anchors, no positive
+        # look-behind). Characters outside the universe still run the pattern.
+        self.no_start: dict = {}
+        for rx in pats:
+            if any(x in rx.pattern for x in ("$", "^", "(?<=", "\\b", "\\B", "\\A", "\\G")):
+                continue
+            self.no_start[rx] = frozenset(c for c in universe if rx.match(c, partial=True) is None)
+
+        def none_of(*rxs) -> frozenset:
+            """Characters none of ``rxs`` can start a match with."""
+            sets = [self.no_start.get(rx) for rx in rxs]
+            return frozenset.intersection(*sets) if all(x is not None for x in sets) else frozenset()
+
+        # … and for the groups of patterns that Parser methods try first at a position
+        self.skip_year = none_of(self.YEAR4, self.YEARK, self.YEARCN, self.YEAR2, self.REL_YEAR)
+        self.skip_after = none_of(self.MONTH, self.QUARTER, self.QLATIN, self.QUARTER_WORD, self.HALF,
+                                  self.YEAR_PART, self.CUM_MONTHS)
+        self.skip_others = none_of(self.REL_DAY, self.REL_MONTH, self.REL_QUARTER, self.WEEKDAY, self.LUNAR_WORD,
+                                   self.PHRASE, self.DECADE, self.PAST_YEAR, self.RECENT, self.WHOLE_YEAR,
+                                   self.WITHIN_YEAR, self.HALF_COLLOC, self.ADAY, self.CDAY)
         self.bare_day_reach = (max(map(len, self.lunar_markers), default=0)
                                + max(7, max(map(len, self.rel_years), default=0)) + 1
                                + max(3, max(map(len, self.lunar_months), default=0) + 1) + 1 + 2 + 2)
+
+
+def _renamed(pattern: str, prefix: str) -> str:
+    """``pattern`` with its named groups prefixed, so that several can share one regex."""
+    pattern = regex.sub(r"\(\?P<(\w+)>", lambda m: f"(?P<{prefix}{m.group(1)}>", pattern)
+    return regex.sub(r"\(\?P=(\w+)\)", lambda m: f"(?P={prefix}{m.group(1)})", pattern)
 
 
 @functools.lru_cache(maxsize=1)
@@ -228,6 +335,16 @@ def rules() -> Rules:
 
 
 # ------------------------------------------------------------ structures -----
+
+
+def _replace(obj, **changes):
+    """``dataclasses.replace`` for the plain dataclasses below (no ``__post_init__``,
+    no init-only fields), without the cost of calling ``__init__``."""
+    new = object.__new__(obj.__class__)
+    attrs = new.__dict__
+    attrs.update(obj.__dict__)
+    attrs.update(changes)
+    return new
 
 
 @dataclass
@@ -339,33 +456,76 @@ def _longest_first(words: tuple) -> tuple:
     return tuple(sorted(words, key=len, reverse=True))
 
 
+#: id(word list) -> (the list, {first char: words longest first}, {last char: …}).
+#: Only the rule lists (kept for the process's life) are passed, and each entry
+#: holds its list, so an id is never reused while its entry is here.
+_WORD_GROUPS: dict = {}
+
+
+def _word_groups(words) -> tuple:
+    got = _WORD_GROUPS.get(id(words))
+    if got is not None and got[0] is words:
+        return got
+    first: dict = {}
+    last: dict = {}
+    for w in _longest_first(tuple(words)):
+        if w:  # an empty word only ever gave a false result
+            first.setdefault(w[0], []).append(w)
+            last.setdefault(w[-1], []).append(w)
+    got = (words, first, last)
+    if len(_WORD_GROUPS) < 1024:
+        _WORD_GROUPS[id(words)] = got
+    return got
+
+
 class Parser:
     def __init__(self, text: str, r: Rules):
         self.t = text
         self.r = r
         self.n = len(text)
+        self.no_start = r.no_start
+        self._years: dict = {}
 
     # -- small helpers -------------------------------------------------------
     def m(self, rx, i):
+        if i < self.n:
+            no = self.no_start.get(rx)
+            if no is not None and self.t[i] in no:
+                return None
         return rx.match(self.t, i)
 
     def starts(self, i: int, words) -> Optional[str]:
-        for w in _longest_first(tuple(words)):
-            if self.t.startswith(w, i):
+        """The longest of ``words`` at ``i`` (None when none; falsy either way)."""
+        t = self.t
+        for w in _word_groups(words)[1].get(t[i:i + 1], ()):
+            if t.startswith(w, i):
                 return w
         return None
 
     def ends_with(self, i: int, words) -> Optional[str]:
-        for w in _longest_first(tuple(words)):
-            if i - len(w) >= 0 and self.t.startswith(w, i - len(w)):
+        """The longest of ``words`` ending at ``i`` (None when none; falsy either way)."""
+        if i <= 0:
+            return None
+        t = self.t
+        for w in _word_groups(words)[2].get(t[i - 1:i], ()):
+            if i - len(w) >= 0 and t.startswith(w, i - len(w)):
                 return w
         return None
 
     # -- years -----------------------------------------------------------------
     def year(self, i: int) -> list[tuple[int, dict]]:
-        """Possible year prefixes at ``i``: (end, info)."""
-        out = []
+        """Possible year prefixes at ``i``: (end, info). (Read once per position:
+        callers only read the list.)"""
+        got = self._years.get(i)
+        if got is None:
+            got = self._years[i] = self._year(i)
+        return got
+
+    def _year(self, i: int) -> list[tuple[int, dict]]:
         r = self.r
+        if i < self.n and self.t[i] in r.skip_year:
+            return []  # no year pattern can start here
+        out = []
         mm = self.m(r.YEAR4, i)
         if mm:
             v = int(mm.group(1))
@@ -433,10 +593,10 @@ class Parser:
             if dm:
                 sm = self.m(r.DSUF, dm.end())
                 if sm and not self.starts(sm.end(), r.day_blockers):
-                    out.append((sm.end(), replace(base, unit="day", day=int(dm.group()))))
+                    out.append((sm.end(), _replace(base, unit="day", day=int(dm.group()))))
                     day_found = True
                 elif allow_bare_num_day:
-                    out.append((dm.end(), replace(base, unit="day", day=int(dm.group()))))
+                    out.append((dm.end(), _replace(base, unit="day", day=int(dm.group()))))
                     day_found = True
         lm = self.m(r.LDAY, p)
         if lm and (mm.group("cm") or lunar_name):
@@ -444,7 +604,7 @@ class Parser:
             sm = self.m(r.DSUF, end)
             if sm:
                 end = sm.end()
-            out.append((end, replace(base, unit="day", day=_cn_int(lm.group()[1:]), lunar=True)))
+            out.append((end, _replace(base, unit="day", day=_cn_int(lm.group()[1:]), lunar=True)))
             day_found = True
         elif not day_found:
             cm = self.m(r.CDAY, p)
@@ -452,7 +612,7 @@ class Parser:
                 v = _cn_int(cm.group())
                 sm = self.m(r.DSUF, cm.end())
                 if sm and not self.starts(sm.end(), r.day_blockers):
-                    out.append((sm.end(), replace(base, unit="day", day=v)))
+                    out.append((sm.end(), _replace(base, unit="day", day=v)))
                 elif lunar_name or mm.group("cm"):
                     # 八月十五, 正月十五: a day without 日 only before punctuation or the
                     # end of the text (一月一观摩 is "once a month"); lunar month names
@@ -460,7 +620,7 @@ class Parser:
                     nxt = self.t[cm.end():cm.end() + 1]
                     if not nxt or not (nxt.isalnum() or "\u4e00" <= nxt <= "\u9fff") or (
                             lunar_name and nxt not in "个家万亿元年月日号项条名人次倍份期批届座所只台吨"):
-                        out.append((cm.end(), replace(base, unit="day", day=v)))
+                        out.append((cm.end(), _replace(base, unit="day", day=v)))
         if not day_found and p == mm.end():
             pm = self.m(r.MPART, p)
             if pm:
@@ -468,7 +628,7 @@ class Parser:
                 nxt = self.t[pm.end():pm.end() + 1]
                 if w not in ("初", "中") or nxt not in r.month_part_blockers:
                     d1, d2 = r.month_parts[w]
-                    out.append((pm.end(), replace(base, mpart=(int(d1), d2))))
+                    out.append((pm.end(), _replace(base, mpart=(int(d1), d2))))
         if lunar_name:
             return out  # 正月 / 腊月 alone name a season loosely, not a date
         p = end = mm.end()
@@ -491,14 +651,14 @@ class Parser:
         pm = self.m(r.MPART, p)
         if pm and (pm.group() not in ("初", "中") or t[pm.end():pm.end() + 1] not in r.month_part_blockers):
             d1, d2 = r.month_parts[pm.group()]
-            out.append((pm.end(), replace(base, mpart=(int(d1), d2))))
+            out.append((pm.end(), _replace(base, mpart=(int(d1), d2))))
         for rx in (r.ADAY, r.CDAY):
             dm = self.m(rx, p)
             if dm:
                 sm = self.m(r.DSUF, dm.end())
                 v = _cn_int(dm.group())
                 if sm and v and not self.starts(sm.end(), r.day_blockers):
-                    out.append((sm.end(), replace(base, unit="day", day=v)))
+                    out.append((sm.end(), _replace(base, unit="day", day=v)))
         return out
 
     def quarter_tail(self, i: int) -> list[tuple[int, Spec]]:
@@ -524,6 +684,8 @@ class Parser:
 
     def after_year(self, i: int, had_year: bool, year_digits: bool) -> list[tuple[int, Spec]]:
         r = self.r
+        if not had_year and i < self.n and self.t[i] in r.skip_after:
+            return []  # no pattern tried below can start here
         out = []
         out += self.month_tail(i, had_year)
         if had_year:
@@ -554,7 +716,7 @@ class Parser:
         lm = self.starts(i, self.r.lunar_markers)
         if lm:
             # 农历2015年十月初一: a lunar date, the marker is part of it
-            return [(e, replace(sp, lunar=True)) for e, sp in self._calendar(i + len(lm), allow_bare_num_day)
+            return [(e, _replace(sp, lunar=True)) for e, sp in self._calendar(i + len(lm), allow_bare_num_day)
                     if sp.unit == "day" and sp.month is not None]
         out = self._calendar(i, allow_bare_num_day)
         # 2015年农历正月初一
@@ -563,7 +725,7 @@ class Parser:
             if lm:
                 for e, sp in self.month_tail(yend + len(lm), True):
                     if sp.unit == "day":
-                        out.append((e, replace(sp, lunar=True, year=info.get("year"), yrel=info.get("yrel"))))
+                        out.append((e, _replace(sp, lunar=True, year=info.get("year"), yrel=info.get("yrel"))))
         return out
 
     def _calendar(self, i: int, allow_bare_num_day: bool = False) -> list[tuple[int, Spec]]:
@@ -579,7 +741,7 @@ class Parser:
                 if allow_bare_num_day:
                     tails += self.month_tail(yend, True, allow_bare_num_day=True)
             for end, spec in tails:
-                out.append((end, replace(spec, year=info.get("year"), yrel=info.get("yrel"))))
+                out.append((end, _replace(spec, year=info.get("year"), yrel=info.get("yrel"))))
             if not info.get("needs_month"):
                 out.append((yend, Spec("year", year=info.get("year"), yrel=info.get("yrel"))))
         tails = self.after_year(i, False, False)
@@ -591,6 +753,8 @@ class Parser:
     def others(self, i: int) -> list[tuple[int, Spec]]:
         r = self.r
         t = self.t
+        if i < self.n and t[i] in r.skip_others:
+            return []  # no pattern tried below can start here
         out = []
         mm = self.m(r.REL_DAY, i)
         if mm and not self.starts(mm.end(), r.rd_after) and not self.ends_with(i, r.rd_before):
@@ -744,8 +908,6 @@ def _overlaps(a, b) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-_ASCII_DIGITS = frozenset("0123456789")
-_DIGIT_OR_DOT = frozenset("0123456789.")
 
 
 def find(text: str) -> list[Expr]:
@@ -754,18 +916,20 @@ def find(text: str) -> list[Expr]:
     p = Parser(text, r)
     n = len(text)
     out: list[Expr] = []
-    starts = r.start_chars
-    inner = r.INNER_DIGIT
     bare_ends = [m.end() for m in r.BARE_DAY_END.finditer(text, overlapped=True)]
     reach = r.bare_day_reach
+    next_start = r.START_CHAR.search
+    gates = r.start_gate
     i = 0
     while i < n:
+        g = next_start(text, i)
+        if g is None:
+            break
+        i = g.start()
         c = text[i]
-        if c not in starts:
+        gate = gates[c]
+        if gate is None or not gate(text, i):
             i += 1
-            continue
-        if c in _ASCII_DIGITS and i > 0 and text[i - 1] in _DIGIT_OR_DOT and not inner.match(text, i):
-            i += 1  # inside a number: no date pattern can start here
             continue
         best = None  # (end, Expr)
         for s, e, a, b in p.ranges(i):
@@ -804,7 +968,7 @@ def _extend_range(p: Parser, ex: Expr) -> Expr:
     j = ex.e
     um = p.m(r.UNTIL_NOW, j)
     if um:
-        return replace(ex, e=um.end(), until_now=True, kind="span")
+        return _replace(ex, e=um.end(), until_now=True, kind="span")
     cm = p.m(r.CONN, j)
     if cm:
         k = cm.end()
@@ -812,13 +976,13 @@ def _extend_range(p: Parser, ex: Expr) -> Expr:
         if ny and ex.a.year is None and ex.a.unit in ("day", "month"):
             at = p.atom(k + len(ny))
             if at is not None and at[1].year is None and at[1].yrel is None and _compatible(ex.a, at[1]):
-                return replace(ex, e=at[0], b=replace(at[1], next_year=True), kind="span")
+                return _replace(ex, e=at[0], b=_replace(at[1], next_year=True), kind="span")
         at = p.atom(cm.end(), allow_bare_num_day=True) if cm.end() < p.n else None
         if at is None and ex.a.unit == "day" and ex.a.day is not None:
             # 从一月十日到十二日: a bare day after the connector
             at = p.atom(cm.end())
         if at is not None and _compatible(ex.a, at[1]):
-            return replace(ex, e=at[0], b=at[1], kind="span")
+            return _replace(ex, e=at[0], b=at[1], kind="span")
     # A 与 B 之间: 2007年与2009年间
     bm = p.m(r.BETWEEN_CONN, j)
     if bm:
@@ -826,14 +990,14 @@ def _extend_range(p: Parser, ex: Expr) -> Expr:
         if at is not None and _compatible(ex.a, at[1]):
             sm = p.m(r.BETWEEN_SUF, at[0])
             if sm:
-                return replace(ex, e=sm.end(), b=at[1], kind="span")
+                return _replace(ex, e=sm.end(), b=at[1], kind="span")
     am = p.m(r.AFTER_BEFORE, j)
     if am:
         at = p.atom(am.end())
         if at is not None and _compatible(ex.a, at[1]):
             bm2 = p.m(r.BEFORE_AFTER, at[0])
             if bm2:
-                return replace(ex, e=bm2.end(), b=at[1], kind="span")
+                return _replace(ex, e=bm2.end(), b=at[1], kind="span")
     return ex
 
 
@@ -869,7 +1033,7 @@ def _markers(p: Parser, ex: Expr) -> Expr:
         dm = p.m(r.DEADLINE, e)
         if dm:
             goal_only = dm.group() in r.goal_only_deadline
-            if not goal_only or _tense(t, replace(ex, kind="point"), r)[0]:
+            if not goal_only or _tense(t, _replace(ex, kind="point"), r)[0]:
                 e = dm.end()
                 kind = "deadline"
     if ex.a.unit == "within":
@@ -889,9 +1053,9 @@ def _markers(p: Parser, ex: Expr) -> Expr:
         if wm and kind not in ("deadline",):
             tail = wm.end()
     since = any(t.startswith(w, e) for w in r.since)
-    ex = replace(ex, s=s, e=e, kind=kind, since=since, tail=tail)
+    ex = _replace(ex, s=s, e=e, kind=kind, since=since, tail=tail)
     fut, past = _tense(t, ex, r)
-    return replace(ex, future=fut, past=past)
+    return _replace(ex, future=fut, past=past)
 
 
 def _is_period_end(a: Spec) -> bool:
@@ -908,16 +1072,35 @@ _SENT_END = set("；;。！？!?\n")
 _REACH = 120  # how far a clause or sentence is looked for (keeps long unpunctuated text linear)
 
 
+@functools.lru_cache(maxsize=8)
+def _end_classes(ends: frozenset) -> tuple:
+    """(backward, forward) searches for a character of ``ends``."""
+    cls = "[" + "".join(regex.escape(c) for c in sorted(ends)) + "]"
+    return regex.compile("(?r)" + cls).search, regex.compile(cls).search
+
+
+_ENDS = {id(_CLAUSE_END): _end_classes(frozenset(_CLAUSE_END)), id(_SENT_END): _end_classes(frozenset(_SENT_END))}
+
+
 def clause(text: str, s: int, e: int, ends=None) -> tuple[int, int]:
+    """The stretch around ``[s, e)`` up to the nearest characters of ``ends`` (at
+    most ``_REACH`` characters away on each side)."""
     ends = ends or _CLAUSE_END
-    a = s
+    back, fwd = _ENDS.get(id(ends)) if ends is _CLAUSE_END or ends is _SENT_END else (None, None)
+    if back is None:
+        back, fwd = _end_classes(frozenset(ends))
     lo = max(0, s - _REACH)
-    while a > lo and text[a - 1] not in ends:
-        a -= 1
-    b = e
+    if s <= lo:
+        a = s
+    else:
+        m = back(text, lo, s)
+        a = m.end() if m is not None else lo
     hi = min(len(text), e + _REACH)
-    while b < hi and text[b] not in ends:
-        b += 1
+    if e >= hi:
+        b = e
+    else:
+        m = fwd(text, e, hi)
+        b = m.start() if m is not None else hi
     return a, b
 
 
@@ -929,19 +1112,26 @@ def _tense(t: str, ex: Expr, r: Rules) -> tuple[bool, bool]:
     if b - ex.e <= 3 and b < len(t) and t[b] not in _SENT_END:
         _, b = clause(t, b + 1, b + 1)
     ctx = _mask(t[a:ex.s] + "|" + t[ex.e:b], r)
-    fut = ex.kind == "deadline" or any(w in ctx for w in r.future_markers)
-    past = any(w in ctx for w in r.past_markers)
+    fut = ex.kind == "deadline" or _holds(r.FUTURE_WORDS, ctx)
+    past = _holds(r.PAST_WORDS, ctx)
     if not fut:
         ss, _ = clause(t, a, a, _SENT_END)
         head = t[ss:a]
         colon = max(head.rfind(":"), head.rfind("："))
         if colon >= 0:
             lead = _mask(head[:colon], r)
-            fut = any(w in lead for w in r.future_list_words + r.future_markers)
+            fut = _holds(r.LIST_WORDS, lead)
     return fut, past
 
 
+def _holds(rx, s: str) -> bool:
+    """Does ``s`` hold one of the words compiled into ``rx`` (None: no words)?"""
+    return rx is not None and rx.search(s) is not None
+
+
 def _mask(ctx: str, r: Rules) -> str:
+    if not _holds(r.EXCEPTION_WORDS, ctx):
+        return ctx  # no exception word: the replacements below change nothing
     for w in r.marker_exceptions:
         ctx = ctx.replace(w, "□" * len(w))
     return ctx
@@ -1185,9 +1375,9 @@ def resolve(ex: Expr, ref: Optional[dt.date]) -> Resolved:
         b = ex.b
         # the end inherits what it does not say from the start
         if b.year is None and b.yrel is None:
-            b = replace(b, year=a.year, yrel=a.yrel)
+            b = _replace(b, year=a.year, yrel=a.yrel)
         if b.unit == "day" and b.month is None and b.weekday is None and b.drel is None and a.month is not None:
-            b = replace(b, month=a.month, bare_day=False, lunar=a.lunar)
+            b = _replace(b, month=a.month, bare_day=False, lunar=a.lunar)
         rb, shift_b = _resolve_spec(b, ref, inherit)
         if b.next_year and ra.start and rb.end:
             rb = _shift_years(rb, ra.start.year + 1 - rb.end.year)
@@ -1227,17 +1417,24 @@ def _inherit(text: str, exprs: list[Expr]) -> list[Expr]:
             between = text[last.e:ex.s]
             if not any(c in _CLAUSE_END for c in between) and len(between) <= 20:
                 if last.a.year is not None and last.b is None and last.a.unit == "year":
-                    ex = replace(ex, inherit_year=last.a.year)
+                    ex = _replace(ex, inherit_year=last.a.year)
                 elif last.a.yrel is not None and last.b is None and last.a.unit == "year":
-                    ex = replace(ex, inherit_yrel=last.a.yrel)
+                    ex = _replace(ex, inherit_yrel=last.a.yrel)
         out.append(ex)
         last = ex
     return out
 
 
 def find_doc(text: str) -> list[Expr]:
-    """:func:`find` plus year inheritance inside a clause."""
-    return _inherit(text, find(text))
+    """:func:`find` plus year inheritance inside a clause. (Kept for the last few
+    texts: inferring a report's date and extracting its dates read the same text;
+    the expressions are never changed in place.)"""
+    return list(_find_doc(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _find_doc(text: str) -> tuple:
+    return tuple(_inherit(text, find(text)))
 
 
 def extract(doc) -> list[DateFact]:

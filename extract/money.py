@@ -43,6 +43,10 @@ from .models import Amount
 from .numbers import (
     CLAUSE_SEPS,
     NUMBER,
+    WordIndex,
+    _sep_class,
+    by_last_char,
+    last_word,
     combine_qualifiers,
     is_target,
     match_text,
@@ -177,7 +181,7 @@ def find_amounts(doc) -> list[AmountMatch]:
     text = match_text(doc)
     found: list[AmountMatch] = []
     for m in r.rx.finditer(text):
-        cur, sym = m.group("cur"), m.group("sym")
+        cur, sym = m.group("cur", "sym")
         if not cur and not sym:
             continue
         end = m.end()
@@ -263,54 +267,45 @@ def _role_in(seg: str) -> Optional[tuple[str, str, int]]:
     return best[1], best[2], best[3]
 
 
-@functools.lru_cache(maxsize=4)
-def _role_word_index(text: str) -> dict:
-    """Every start of every role word in ``text`` (overlapping ones too), sorted."""
-    out = {}
-    for w, _ in rules().role_words:
-        pos = []
-        k = text.find(w)
-        while k >= 0:
-            pos.append(k)
-            k = text.find(w, k + 1)
-        out[w] = pos
-    return out
-
-
-def _role_in_range(text: str, a: int, b: int) -> Optional[tuple[str, str, int]]:
-    """Same as ``_role_in(text[a:b])``; a long stretch (a sentence full of amounts)
-    is looked up in a per-text index instead of being scanned again for each amount."""
-    if b - a <= 512:
-        return _role_in(text[a:b])
-    index = _role_word_index(text)
-    best = None
-    for w, role in rules().role_words:
-        pos = index[w]
-        j = bisect.bisect_right(pos, b - len(w)) - 1
-        if j < 0 or pos[j] < a:
-            continue
-        k = pos[j] - a
-        key = (k + len(w), len(w))
-        if best is None or key > best[0]:
-            best = (key, w, role, k)
-    if best is None:
-        return None
-    return best[1], best[2], best[3]
-
-
 @functools.lru_cache(maxsize=8)
 def _sep_positions(text: str, seps: str) -> tuple:
     """Sorted positions of the characters of ``seps`` in ``text`` (computed once per
     text, so that finding clause bounds stays linear in a long sentence full of
     amounts)."""
-    return tuple(k for k, ch in enumerate(text) if ch in seps)
+    return tuple([m.start() for m in _sep_class(seps, False).finditer(text)])
 
 
-def _clause_start_at(text: str, i: int, seps: str) -> int:
-    """Same as ``clause_start(text, i, seps)``: just after the last separator before ``i``."""
-    pos = _sep_positions(text, seps)
-    k = bisect.bisect_left(pos, i)
-    return pos[k - 1] + 1 if k > 0 else 0
+@functools.lru_cache(maxsize=4)
+def _role_index(text: str) -> WordIndex:
+    """Every role word in ``text``: :func:`_role_in` of any stretch without rescanning it."""
+    return WordIndex(text, [w for w, _ in rules().role_words])
+
+
+@functools.lru_cache(maxsize=1)
+def _role_table() -> dict:
+    """Role word -> role (the first listed), and role words by first character."""
+    roles: dict = {}
+    first: dict = {}
+    for w, role in rules().role_words:
+        roles.setdefault(w, role)
+        first.setdefault(w[:1], []).append((w, role))
+    return {"role": roles, "first": first, "last": by_last_char(w for w, _ in rules().role_words)}
+
+
+#: Stretches up to this long are read directly, longer ones from the per-text index.
+_SHORT = 160
+
+
+def _role_at(text: str, a: int, b: int) -> Optional[tuple[str, str]]:
+    """``(word, role)`` of ``_role_in(text[a:b])``."""
+    table = _role_table()
+    if b - a <= _SHORT:
+        hit = last_word(text, a, b, table["last"])
+    else:
+        hit = _role_index(text).last(a, b)
+    if hit is None:
+        return None
+    return hit[0], table["role"][hit[0]]
 
 
 def _clause_end_at(text: str, i: int, seps: str) -> int:
@@ -331,11 +326,15 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
     in the sentence (``总产值突破1000亿元，达到1032.6亿元``); else ``other``.
     """
     r = rules()
-    clause0 = max(_clause_start_at(text, nstart, CLAUSE_SEPS), floor)
-    seg0 = max(_clause_start_at(text, nstart, CLAUSE_SEPS + "、"), floor)
-    hit = _role_in(text[seg0:nstart]) or _role_in(text[clause0:nstart])
+    # max(clause start, floor), looking back no further than floor (the previous
+    # amount's end), so that a text full of amounts is still read once
+    sm = _sep_class(CLAUSE_SEPS, True).search(text, floor, nstart)
+    clause0 = sm.end() if sm is not None else floor
+    k = text.rfind("、", clause0, nstart)  # the list item: 、 counts as a separator too
+    seg0 = k + 1 if k >= 0 else clause0
+    hit = _role_at(text, seg0, nstart) or _role_at(text, clause0, nstart)
     if hit is not None:
-        word, role, k = hit
+        word, role = hit
         base = seg0 if text[seg0:nstart].rfind(word) >= 0 else clause0
         at = base + text[base:nstart].rfind(word)
         for words, earlier, new_role in r.overrides:
@@ -347,13 +346,13 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
     for rx, role in r.after_patterns:
         if rx.match(text, nend, ce):
             return role
-    for w, role in r.role_words:  # longest first
+    for w, role in _role_table()["first"].get(after[:1], ()):  # longest first
         if after.startswith(w):
             return role
     k = after.find("的")
     if 0 <= k <= 2:
         # the head noun of 的 + noun comes last: 的外资产业引导基金 → 基金
-        hit = _role_in(after[k + 1:k + 13])
+        hit = _role_at(text, nend + k + 1, min(nend + k + 13, ce))
         if hit is not None:
             return hit[1]
     for verb, role in r.after_verbs.items():
@@ -361,7 +360,7 @@ def role_of(text: str, nstart: int, nend: int, floor: int = 0, sentence_start: O
         if 0 <= j <= 6 and not any(ch.isdigit() for ch in after[:j]):
             return role
     if sentence_start is not None:
-        hit = _role_in_range(text, sentence_start, nstart)
+        hit = _role_at(text, sentence_start, nstart)
         if hit is not None:
             return hit[1]
     return "other"

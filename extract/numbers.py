@@ -317,8 +317,11 @@ def _fraction(s: str) -> Optional[Decimal]:
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_number(text: str) -> Optional[Decimal]:
-    """Value of one number in Arabic, Chinese or mixed form; ``None`` if not a number."""
+    """Value of one number in Arabic, Chinese or mixed form; ``None`` if not a number.
+
+    (A pure function of ``text``, so its results are cached.)"""
     if not text or not text.strip():
         return None
     s = _prep(text)
@@ -376,12 +379,14 @@ def match_text(doc: "Doc") -> str:
     text = doc.text
     orig, offs = doc.original, doc.norm.offsets
     chars = None
-    for i, ch in enumerate(text):
-        if ch == "," and 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+    i = text.find(",")
+    while i >= 0:
+        if 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
             if orig[offs[i]] == "，" and (orig[offs[i - 1]].isascii() or orig[offs[i + 1]].isascii()):
                 if chars is None:
                     chars = list(text)
                 chars[i] = ";"
+        i = text.find(",", i + 1)
     out = "".join(chars) if chars is not None else text
     doc.cache[key] = out
     return out
@@ -407,12 +412,25 @@ def _qual() -> dict:
         return out
 
     tg = data["target"]
+    forward = [regex.compile(p) for p in tg["forward"]]
+    before, after = words("before"), words("after")
+    before_by_last: dict = {}
+    for w, qual in before.items():
+        if w:
+            before_by_last.setdefault(w[-1], []).append((w, qual))
+    after_by_first: dict = {}
+    for w, qual in after.items():
+        if w:
+            after_by_first.setdefault(w[0], []).append((w, qual))
     return {
-        "before": words("before"),
-        "after": words("after"),
+        "before": before,
+        "after": after,
+        "before_by_last": before_by_last,  # the same words, by last character (same order)
+        "after_by_first": after_by_first,
         "inside": words("inside"),
         "not_after": {w: set(v) for w, v in (q.get("not_after") or {}).items()},
-        "forward": [regex.compile(p) for p in tg["forward"]],
+        "forward": forward,
+        "forward_first": [(rx, _first_char(rx)) for rx in forward],
         "backward": list(tg["backward"]),
         "actual": list(tg["actual"]),
         "actual_before_goal": tuple(tg.get("actual_before_goal") or []),
@@ -421,6 +439,26 @@ def _qual() -> dict:
         "policy": list(tg.get("policy_openers") or []),
         "roles": set(tg.get("roles") or []),
     }
+
+
+#: Characters outside every pattern that a pattern starting with a character class
+#: (\d, \s, \w, ., [^…]) would match: such a pattern gets no first-character test.
+_SENTINELS = "\ue000\u0663\u3000\u9f98a_~"
+
+
+def _first_char(rx) -> Optional[str]:
+    """The one character every match of ``rx`` starts with, or None when that is not
+    known (a pattern with anchors, a positive look-behind, a class, or several
+    first characters). A one-character partial match tells, over every character
+    of the pattern and ASCII."""
+    src = rx.pattern
+    if any(x in src for x in ("(?<=", "^", "$", "\\b", "\\B", "\\A", "\\G", "\\Z")):
+        return None
+    if any(rx.match(c, partial=True) is not None for c in _SENTINELS):
+        return None
+    universe = set(src) | {chr(k) for k in range(32, 127)}
+    first = "".join(sorted(c for c in universe if rx.match(c, partial=True) is not None))
+    return first if len(first) == 1 else None
 
 
 def qualifier_words(side: str) -> dict[str, str]:
@@ -437,10 +475,11 @@ def qualifier_before(doc: "Doc", nstart: int) -> tuple[Optional[str], int]:
     if at > 0 and text[at - 1] == "\n":
         at -= 1  # a line break the normaliser kept: the word may end the line above
     best = None
-    for w, qual in _qual()["before"].items():
-        if at >= len(w) and text.startswith(w, at - len(w)):
-            if best is None or len(w) > len(best[0]):
-                best = (w, qual)
+    if at > 0:
+        for w, qual in _qual()["before_by_last"].get(text[at - 1], ()):
+            if at >= len(w) and text.startswith(w, at - len(w)):
+                if best is None or len(w) > len(best[0]):
+                    best = (w, qual)
     if best is None:
         return None, nstart
     if at != nstart:
@@ -460,7 +499,7 @@ def qualifier_before(doc: "Doc", nstart: int) -> tuple[Optional[str], int]:
 def qualifier_after(text: str, nend: int) -> tuple[Optional[str], int]:
     """Qualifier word right after ``nend`` (以上, 左右 ...) and the new end."""
     best = None
-    for w, qual in _qual()["after"].items():
+    for w, qual in _qual()["after_by_first"].get(text[nend:nend + 1], ()):
         if text.startswith(w, nend):
             if best is None or len(w) > len(best[0]):
                 best = (w, qual)
@@ -506,6 +545,9 @@ def clause_end(text: str, i: int, seps: str = CLAUSE_SEPS, ceil: Optional[int] =
     return m.start() if m else ceil
 
 
+_DIGIT = regex.compile(r"\d")
+
+
 def _inside_quotes(text: str, start: int, i: int) -> bool:
     seg = text[start:i]
     return seg.count("“") > seg.count("”") or seg.count("「") > seg.count("」")
@@ -518,7 +560,9 @@ def _last_forward(text: str, start: int, end: int) -> Optional[int]:
     已 (已争取) is a past act and governs nothing."""
     last = None
     q = _qual()
-    for rx in q["forward"]:
+    for rx, first in q["forward_first"]:
+        if first is not None and text.find(first, start, end) < 0:
+            continue  # not the character every match starts with: no match
         for m in rx.finditer(text, start, end):
             if _inside_quotes(text, start, m.start()) and "”" in text[m.end():end]:
                 continue
@@ -592,9 +636,147 @@ def is_target(doc: "Doc", nstart: int, nend: int, role: Optional[str] = None) ->
     # attributive: the clause goes on to 的 before any other figure
     ae = clause_end(text, nend, seps=CLAUSE_SEPS, ceil=se)
     tail = text[nend:ae]
-    cut = regex.search(r"\d", tail)
+    cut = _DIGIT.search(tail)
     if cut:
         tail = tail[: cut.start()]
     if "的" in tail:
         return False
     return True
+
+
+# ---------------------------------------------------------------------------
+# speed: the matches of a regex without trying it at every position
+
+
+def number_char_class() -> str:
+    """Body of a character class holding every character :func:`NUMBER` can match."""
+    return r"\d,." + regex.escape(_chars("digits") + _chars("units") + _chars("point") + _chars("leading"))
+
+
+def number_first_class() -> str:
+    """Body of a character class holding every character a :func:`NUMBER` match can start with."""
+    return r"\d" + regex.escape(_chars("digits") + _chars("leading"))
+
+
+def anchored_finditer(rx, text: str, anchor, not_prefix, first=None, empty_prefix: bool = True):
+    """The matches of ``rx.finditer(text)``, found faster for a pattern whose every
+    match is a (possibly empty) run of characters outside ``not_prefix`` followed
+    by an anchor (the literal ``anchor``, or a match of the compiled pattern
+    ``anchor``): ``rx`` is tried only at the positions of such a run ending at an
+    anchor, in increasing order, as ``finditer`` would.
+
+    ``not_prefix`` is a compiled reverse-search (``(?r)``) character class of
+    the characters that cannot be in a prefix. ``first``, when given, is a
+    compiled character class of the characters a non-empty prefix can start
+    with: inside a run only those positions (and the anchor) are tried.
+    ``empty_prefix=False`` says that every match has a non-empty prefix (then
+    ``first`` is required and the anchor itself is tried only when it is one of
+    those characters). Matches must not be empty.
+    """
+    if isinstance(anchor, str):
+        find = text.find
+
+        def next_anchor(k: int) -> int:
+            return find(anchor, k)
+    else:
+        search = anchor.search
+
+        def next_anchor(k: int) -> int:
+            a = search(text, k)
+            return a.start() if a is not None else -1
+
+    match = rx.match
+    first_search = first.search if first is not None else None
+    pos = 0
+    q = next_anchor(0)
+    while q >= 0:
+        if q >= pos:
+            b = not_prefix.search(text, pos, q)
+            s = b.end() if b else pos
+            while s <= q:
+                if not empty_prefix:
+                    f = first_search(text, s, q + 1)
+                    if f is None:
+                        break
+                    s = f.start()
+                elif first_search is not None and s < q:
+                    f = first_search(text, s, q)
+                    s = f.start() if f is not None else q
+                m = match(text, s)
+                if m is not None:
+                    yield m
+                    pos = m.end()
+                    s = max(s + 1, pos)
+                else:
+                    s += 1
+            pos = max(pos, q + 1)
+        q = next_anchor(max(q + 1, pos))
+
+
+def chars_class(*parts: str) -> str:
+    """Body of a character class of the characters of ``parts`` (escaped)."""
+    return regex.escape("".join(sorted(set("".join(parts)))))
+
+
+class WordIndex:
+    """Every occurrence (overlapping ones too) of some words in one text, to find
+    the word nearest the end of any stretch without scanning the stretch.
+
+    ``last(a, b)`` is what scanning ``text[a:b]`` with ``rfind`` for each word and
+    keeping the largest ``(end, length)`` gives (the first listed on a tie).
+    Words must not be empty.
+    """
+
+    __slots__ = ("occ", "ends")
+
+    def __init__(self, text: str, words):
+        occ = []
+        for rank, w in enumerate(dict.fromkeys(words)):
+            n = len(w)
+            k = text.find(w)
+            while k >= 0:
+                occ.append((k + n, n, -rank, k, w))
+                k = text.find(w, k + 1)
+        occ.sort()
+        self.occ = occ
+        self.ends = [o[0] for o in occ]
+
+    def last(self, a: int, b: int) -> Optional[tuple[str, int]]:
+        """``(word, start)`` of the occurrence inside ``[a, b)`` with the largest end,
+        the longest on a tie; None when there is none."""
+        occ = self.occ
+        i = bisect.bisect_right(self.ends, b)
+        while i > 0:
+            i -= 1
+            e, _, _, k, w = occ[i]
+            if e <= a:
+                return None
+            if k >= a:
+                return w, k
+        return None
+
+
+def by_last_char(words) -> dict:
+    """``words`` (in their order, without repeats) grouped by their last character,
+    longest first within a group (for :func:`last_word`)."""
+    out: dict = {}
+    for w in sorted(dict.fromkeys(words), key=len, reverse=True):  # stable: ties keep their order
+        if w:
+            out.setdefault(w[-1], []).append(w)
+    return out
+
+
+def last_word(text: str, a: int, b: int, by_last: dict) -> Optional[tuple[str, int]]:
+    """What :meth:`WordIndex.last` gives for the words of ``by_last`` (see
+    :func:`by_last_char`), by looking at the ends ``b, b-1, …`` of ``[a, b)``:
+    quicker than an index for a short stretch."""
+    get = by_last.get
+    startswith = text.startswith
+    for e in range(b, a, -1):
+        group = get(text[e - 1])
+        if group:
+            for w in group:
+                k = e - len(w)
+                if k >= a and startswith(w, k):
+                    return w, k
+    return None

@@ -30,11 +30,17 @@ from .models import Percentage, PercentagePoint
 from .numbers import (
     CLAUSE_SEPS,
     NUMBER,
+    anchored_finditer,
+    by_last_char,
+    chars_class,
     clause_start,
     combine_qualifiers,
     decimal_to_json,
     match_text,
     is_target,
+    last_word,
+    number_char_class,
+    number_first_class,
     parse_number,
     qualifier_after,
     qualifier_before,
@@ -47,6 +53,15 @@ _CN_NUM_CHARS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆
 
 @dataclass(frozen=True)
 class _Rules:
+    sign_first: "regex.Pattern"
+    num_first: "regex.Pattern"
+    cheng_first: "regex.Pattern"
+    sign_anchor: "regex.Pattern"
+    sign_back: "regex.Pattern"
+    point_anchor: "regex.Pattern"
+    point_back: "regex.Pattern"
+    cheng_back: "regex.Pattern"
+    cheng_unit: "regex.Pattern"
     sign_rx: "regex.Pattern"
     word_rx: "regex.Pattern"
     whole_rx: "regex.Pattern"
@@ -60,6 +75,8 @@ class _Rules:
     cheng_blocked_before: str
     up: tuple
     down: tuple
+    up_down: tuple  # up, then down
+    direction: dict  # word -> "up" / "down" (up when a word is in both)
     names: tuple
     verbs: tuple
     generic: str
@@ -103,7 +120,28 @@ def rules() -> _Rules:
         rf"(?<![\d.A-Za-z{_CN_NUM_CHARS}])(?P<n1>{num})(?:(?P<sep>{seps})(?P<n2>{num}))?(?P<ins>{inside})?"
         rf"(?:{points})"
     )
+    # Speed-up: each of these matches is a run of prefix characters and then an
+    # anchor (the sign, the points word, 成); it is tried only there
+    # (never with an empty prefix: only an anchor right after a prefix character
+    # can end one)
+    n_chars = number_char_class() + chars_class(*data["range_separators"])
+    sign_chars = n_chars + chars_class(*data["negative"], *signs)
+    point_chars = n_chars + chars_class(*qualifier_words("inside"))
+    cheng_chars = number_char_class() + "半"
+    sign_back = regex.compile(r"(?r)[^" + sign_chars + "]")
+    point_back = regex.compile(r"(?r)[^" + point_chars + "]")
+    cheng_back = regex.compile(r"(?r)[^" + cheng_chars + "]")
+    num_first = number_first_class()
     return _Rules(
+        sign_first=regex.compile("[" + num_first + chars_class(*(w[:1] for w in data["negative"])) + "]"),
+        num_first=regex.compile("[" + num_first + "]"),
+        cheng_first=regex.compile("[" + num_first + "半]"),
+        sign_anchor=regex.compile(f"(?<=[{sign_chars}])[{sign_cls}]"),
+        sign_back=sign_back,
+        point_anchor=regex.compile(f"(?<=[{point_chars}])(?:{points})"),
+        point_back=point_back,
+        cheng_back=cheng_back,
+        cheng_unit=regex.compile(f"(?<=[{cheng_chars}]){regex.escape(ch['unit'])}"),
         sign_rx=sign_rx,
         word_rx=word_rx,
         whole_rx=whole_rx,
@@ -117,6 +155,8 @@ def rules() -> _Rules:
         cheng_blocked_before="".join(ch.get("blocked_before") or []),
         up=tuple(data["direction"]["up"]),
         down=tuple(data["direction"]["down"]),
+        up_down=tuple(data["direction"]["up"]) + tuple(data["direction"]["down"]),
+        direction={**{w: "down" for w in data["direction"]["down"]}, **{w: "up" for w in data["direction"]["up"]}},
         names=tuple(data["metric_names"]),
         verbs=tuple(data["metric_verbs"]),
         generic=data.get("generic_rate_suffix", "率"),
@@ -135,6 +175,9 @@ class _Cand:
     needs_cue: bool = False
 
 
+_PCT_ESCAPE = regex.compile(r"%[0-9A-Fa-f]{2}")
+
+
 def _in_url(text: str, start: int, end: int) -> bool:
     a, b = start, end
     while a > 0 and "!" <= text[a - 1] <= "~":
@@ -142,7 +185,7 @@ def _in_url(text: str, start: int, end: int) -> bool:
     while b < len(text) and "!" <= text[b] <= "~":
         b += 1
     tok = text[a:b]
-    return "://" in tok or "www." in tok or regex.search(r"%[0-9A-Fa-f]{2}", tok) is not None and "/" in tok
+    return "://" in tok or "www." in tok or _PCT_ESCAPE.search(tok) is not None and "/" in tok
 
 
 def _neg(m) -> Decimal:
@@ -152,7 +195,7 @@ def _neg(m) -> Decimal:
 def _candidates(text: str) -> list[_Cand]:
     r = rules()
     out: list[_Cand] = []
-    for m in r.sign_rx.finditer(text):
+    for m in anchored_finditer(r.sign_rx, text, r.sign_anchor, r.sign_back, r.sign_first, empty_prefix=False):
         if _in_url(text, m.start(), m.end()):
             continue
         scale = r.signs[m.group("sign")]
@@ -183,7 +226,7 @@ def _candidates(text: str) -> list[_Cand]:
             continue
         power_of_ten = den >= 100 and den == Decimal(10) ** (len(str(int(den))) - 1)
         out.append(_Cand(m.start(), m.end(), num / den * 100, needs_cue=not power_of_ten))
-    for m in r.cheng_rx.finditer(text):
+    for m in anchored_finditer(r.cheng_rx, text, r.cheng_unit, r.cheng_back, r.cheng_first, empty_prefix=False):
         if any(text.startswith(w, m.end()) for w in r.cheng_blocked_after):
             continue
         if m.start() > 0 and text[m.start() - 1] in r.cheng_blocked_before:
@@ -195,7 +238,7 @@ def _candidates(text: str) -> list[_Cand]:
         x = m.group("x")
         extra = Decimal("0.5") if x == "半" else (parse_number(x) / 10 if x else Decimal(0))
         out.append(_Cand(m.start(), m.end(), (base + extra) * 10))
-    for m in r.point_rx.finditer(text):
+    for m in anchored_finditer(r.point_rx, text, r.point_anchor, r.point_back, r.num_first, empty_prefix=False):
         v1 = parse_number(m.group("n1"))
         if v1 is None:
             continue
@@ -213,7 +256,16 @@ def _candidates(text: str) -> list[_Cand]:
     return kept
 
 
+#: Up to this long a stretch is read from its end (quicker for a clause); a longer
+#: one (a text without punctuation) word by word with ``rfind`` (linear).
+_SHORT = 160
+
+
 def _nearest(seg: str, words) -> Optional[str]:
+    """The word of ``words`` nearest the end of ``seg`` (the longest on a tie)."""
+    if len(seg) <= _SHORT:
+        hit = last_word(seg, 0, len(seg), _groups(words))
+        return hit[0] if hit else None
     best = None
     for w in words:
         k = seg.rfind(w)
@@ -223,6 +275,18 @@ def _nearest(seg: str, words) -> Optional[str]:
         if best is None or key > best[0]:
             best = (key, w)
     return best[1] if best else None
+
+
+#: id(word tuple) -> (the tuple, its words by last character); only rule tuples are
+#: passed (kept for the process's life, and held here), so ids are not reused.
+_GROUPS: dict = {}
+
+
+def _groups(words) -> dict:
+    got = _GROUPS.get(id(words))
+    if got is None or got[0] is not words:
+        got = _GROUPS[id(words)] = (words, by_last_char(words))
+    return got[1]
 
 
 def _generic_rate(seg: str, suffix: str) -> Optional[tuple[int, str]]:
@@ -261,7 +325,11 @@ def metric_of(text: str, nstart: int, verbs: bool = True) -> str:
 
 def direction_of(text: str, nstart: int) -> Optional[str]:
     r = rules()
-    seg = text[clause_start(text, nstart):nstart]
+    a = clause_start(text, nstart)
+    if nstart - a <= _SHORT:
+        hit = last_word(text, a, nstart, _groups(r.up_down))
+        return r.direction[hit[0]] if hit else None
+    seg = text[a:nstart]
     best = None
     for d, words in (("up", r.up), ("down", r.down)):
         for w in words:
