@@ -252,21 +252,6 @@ def parse_amount(text: str):
     return a.value, a.value_max, a.currency
 
 
-def _role_in(seg: str) -> Optional[tuple[str, str, int]]:
-    """The role word nearest the end of ``seg``: (word, role, start)."""
-    best = None
-    for w, role in rules().role_words:
-        k = seg.rfind(w)
-        if k < 0:
-            continue
-        key = (k + len(w), len(w))
-        if best is None or key > best[0]:
-            best = (key, w, role, k)
-    if best is None:
-        return None
-    return best[1], best[2], best[3]
-
-
 @functools.lru_cache(maxsize=8)
 def _sep_positions(text: str, seps: str) -> tuple:
     """Sorted positions of the characters of ``seps`` in ``text`` (computed once per
@@ -277,7 +262,8 @@ def _sep_positions(text: str, seps: str) -> tuple:
 
 @functools.lru_cache(maxsize=4)
 def _role_index(text: str) -> WordIndex:
-    """Every role word in ``text``: :func:`_role_in` of any stretch without rescanning it."""
+    """Every role word in ``text``, to find the one nearest the end of any stretch
+    without rescanning it (see :func:`_role_at`)."""
     return WordIndex(text, [w for w, _ in rules().role_words])
 
 
@@ -297,7 +283,8 @@ _SHORT = 160
 
 
 def _role_at(text: str, a: int, b: int) -> Optional[tuple[str, str]]:
-    """``(word, role)`` of ``_role_in(text[a:b])``."""
+    """``(word, role)`` of the role word nearest the end of ``text[a:b]`` (the
+    longest on a tie, then the first listed); None when there is none."""
     table = _role_table()
     if b - a <= _SHORT:
         hit = last_word(text, a, b, table["last"])
