@@ -48,6 +48,7 @@ import regex
 import patterns
 
 from .models import DateFact
+from .numbers import start_chars
 from .numbers import parse_number
 
 GRAN_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4}
@@ -302,9 +303,9 @@ class Rules:
         # look-behind). Characters outside the universe still run the pattern.
         self.no_start: dict = {}
         for rx in pats:
-            if any(x in rx.pattern for x in ("$", "^", "(?<=", "\\b", "\\B", "\\A", "\\G")):
-                continue
-            self.no_start[rx] = frozenset(c for c in universe if rx.match(c, partial=True) is None)
+            can = start_chars(rx, universe)
+            if can is not None:
+                self.no_start[rx] = frozenset(universe) - can
 
         def none_of(*rxs) -> frozenset:
             """Characters none of ``rxs`` can start a match with."""

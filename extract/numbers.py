@@ -441,6 +441,20 @@ def _qual() -> dict:
     }
 
 
+#: Anything in a pattern that makes what may come before a match matter: a partial
+#: match of one character no longer tells which characters can start a match.
+_CONTEXT_MARKS = ("(?<=", "^", "$", "\\b", "\\B", "\\A", "\\G", "\\Z")
+
+
+def start_chars(rx, universe) -> Optional[frozenset]:
+    """The characters of ``universe`` that a match of ``rx`` can start with (those a
+    one-character partial match accepts), or None when the pattern has anchors or a
+    positive look-behind, where that test does not tell."""
+    if any(x in rx.pattern for x in _CONTEXT_MARKS):
+        return None
+    return frozenset(c for c in universe if rx.match(c, partial=True) is not None)
+
+
 #: Characters outside every pattern that a pattern starting with a character class
 #: (\d, \s, \w, ., [^…]) would match: such a pattern gets no first-character test.
 _SENTINELS = "\ue000\u0663\u3000\u9f98a_~"
@@ -451,14 +465,10 @@ def _first_char(rx) -> Optional[str]:
     known (a pattern with anchors, a positive look-behind, a class, or several
     first characters). A one-character partial match tells, over every character
     of the pattern and ASCII."""
-    src = rx.pattern
-    if any(x in src for x in ("(?<=", "^", "$", "\\b", "\\B", "\\A", "\\G", "\\Z")):
+    first = start_chars(rx, set(rx.pattern) | set(_SENTINELS) | {chr(k) for k in range(32, 127)})
+    if first is None or len(first) != 1 or set(_SENTINELS) & first:
         return None
-    if any(rx.match(c, partial=True) is not None for c in _SENTINELS):
-        return None
-    universe = set(src) | {chr(k) for k in range(32, 127)}
-    first = "".join(sorted(c for c in universe if rx.match(c, partial=True) is not None))
-    return first if len(first) == 1 else None
+    return next(iter(first))
 
 
 def qualifier_words(side: str) -> dict[str, str]:
