@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Union
 
-from extract.loader import DEFAULT_MAX_BYTES, LoadError, sha256_text
+from extract.loader import DEFAULT_MAX_BYTES, LoadError, as_decoded, sha256_text
 from extract.reports import HTML_SUFFIXES, Report, load_report, parse_iso_date
 
 from . import store
@@ -225,27 +225,36 @@ def _report_of(task: Task, max_bytes: int) -> Report:
     if task.file is not None:
         return load_report(task.file, max_bytes=max_bytes)
     rec = task.record or {}
-    text = _decoded(rec["text"])
+    text = as_decoded(rec["text"])
     if not text.strip():
         raise LoadError(task.path, "empty", "记录的文本为空")
     if len(text.encode("utf-8")) > max_bytes:
         raise LoadError(task.path, "too_large", "记录的文本超过大小上限")
-    date = rec.get("date") or rec.get("reference_date")
     return Report(
         path=task.path,
         text=text,
         title=rec.get("title"),
-        date=parse_iso_date(str(date)) if date else None,
+        date=_record_date(rec),
         url=rec.get("url"),
         encoding="utf-8",
         source_format="jsonl",
     )
 
 
-def _decoded(text: str) -> str:
-    """What offsets count in: ``\\n`` line ends, no byte-order mark (OUTPUT.md)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text[1:] if text.startswith("\ufeff") else text
+def _record_date(rec: dict) -> Optional[_dt.date]:
+    """The publication date a JSONL record gives (``date`` or ``reference_date``)."""
+    date = rec.get("date") or rec.get("reference_date")
+    return parse_iso_date(str(date)) if date else None
+
+
+def _reference(given: Optional[str], own: Optional[_dt.date]) -> tuple[Optional[str], Optional[str]]:
+    """``(reference date, its source)``: ``--date`` first, then the report's own date;
+    none (to be inferred from the text) otherwise."""
+    if given:
+        return given, "given"
+    if own:
+        return own.isoformat(), "file"
+    return None, None
 
 
 class BadFacts(ValueError):
@@ -303,15 +312,10 @@ def prepare_record(
     of its arguments: no database, runs on any worker that has the package."""
     from extract.pipeline import extract_text
 
-    text = _decoded(rec["text"])
+    text = as_decoded(rec["text"])
     # the same precedence and source labels as ingesting the record itself
-    own = rec.get("date") or rec.get("reference_date")
-    own_date = parse_iso_date(str(own)) if own else None
-    if reference_date:
-        ref_date, source = parse_iso_date(str(reference_date)), "given"
-    else:
-        ref_date, source = own_date, ("file" if own_date else None)
-    res = extract_text(text, ref_date, path=path, id=rec.get("id"), title=rec.get("title"),
+    ref, source = _reference(reference_date, _record_date(rec))
+    res = extract_text(text, ref, path=path, id=rec.get("id"), title=rec.get("title"),
                        reference_date_source=source)
     out = dict(rec)
     out.update(
@@ -424,12 +428,7 @@ def process(task: Task) -> dict[str, Any]:
         out.update(facts=facts, facts_from="record", reference_date=rec["reference_date"],
                    reference_date_source=rec["reference_date_source"])
     else:
-        if given:
-            ref, source = given, "given"
-        elif rep.date:
-            ref, source = rep.date.isoformat(), "file"
-        else:
-            ref, source = None, None
+        ref, source = _reference(given, rep.date)
         try:
             res = extract_text(text, ref, path=task.path, title=rep.title, reference_date_source=source)
         except Exception as exc:

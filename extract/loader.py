@@ -76,6 +76,12 @@ def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def as_decoded(text: str) -> str:
+    """The text offsets count in (OUTPUT.md): ``\\n`` line ends, no byte-order mark."""
+    text = normalise_newlines(text)
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def _score(text: str) -> float:
     """Share of CJK characters that are common ones (higher is more plausible)."""
     cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]

@@ -64,11 +64,9 @@ def extract_text(
     :mod:`extract.loader`). ``reference_date`` (the publication date) resolves
     relative expressions; when absent it is inferred from the text.
     """
-    from .loader import normalise_newlines
+    from .loader import as_decoded
 
-    text = normalise_newlines(text)
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = as_decoded(text)
     doc = Doc.from_text(text)
     given = _coerce_date(reference_date)
     refmod = _module("extract.refdate")
