@@ -181,5 +181,8 @@ def test_serve_answers_with_chinese_metadata_and_jieba_search(registry, tmp_path
 
     rows = asyncio.run(get("/x/search.json?q=%E4%B8%AD%E7%B2%AE%E9%9D%A2%E4%B8%9A&_shape=array"))
     assert len(rows) == 2  # 中粮面业: in both reports
+    # every canned query runs on the current schema (a sentence is read from the report text)
+    history = asyncio.run(get("/x/project_facts.json?name=%E4%B8%AD%E7%B2%AE&_shape=array"))
+    assert history and all(r["句子"] and r["原文写法"] in r["句子"].replace("\n", "") for r in history)
     items = asyncio.run(get("/checks/inconsistencies.json?_shape=array"))
     assert any(r["kind"] == "date_conflict" and r["kind_label"] == "同一事件日期不一" for r in items)
