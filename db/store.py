@@ -431,9 +431,8 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def fact_row(report_id: int, idx: int, fact: dict[str, Any], text: Optional[str] = None) -> dict[str, Any]:
-    """One ``facts`` row from a fact as JSON (``Fact.model_dump(mode="json")``).
-    (``text``, the report's, is no longer needed: the sentence is not copied.)"""
+def fact_row(report_id: int, idx: int, fact: dict[str, Any]) -> dict[str, Any]:
+    """One ``facts`` row from a fact as JSON (``Fact.model_dump(mode="json")``)."""
     row: dict[str, Any] = {
         "report_id": report_id,
         "idx": idx,
