@@ -461,7 +461,7 @@ def known_hashes(db: sqlite_utils.Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT sha256 FROM reports")}
 
 
-def _insert_facts(db: sqlite_utils.Database, report_id: int, facts: Iterable[dict], text: str) -> int:
+def _insert_facts(db: sqlite_utils.Database, report_id: int, facts: Iterable[dict]) -> int:
     rows = [fact_row(report_id, i, f) for i, f in enumerate(facts)]
     if rows:
         cols = list(rows[0])
@@ -529,7 +529,7 @@ def store_report(db: sqlite_utils.Database, rec: dict[str, Any], refresh: bool =
             )
             rid = cur.lastrowid
             status = "added"
-        _insert_facts(db, rid, rec.get("facts") or [], rec["text"])
+        _insert_facts(db, rid, rec.get("facts") or [])
         if "body_words" in rec:
             _insert_fts(db, rid, rec.get("title_words") or "", rec["body_words"])
     return status, rid
