@@ -457,14 +457,10 @@ def _as_result(item: Union[Task, Outcome]) -> Optional[dict]:
 
 
 def _results(items: Iterator[Union[Task, Outcome]], workers: int, initargs: tuple) -> Iterator[dict]:
-    """Results in input order, from a process pool (or in-process for one worker).
-    Inputs are pulled from ``items`` only as results are taken, a bounded window
-    ahead, so memory does not grow with the batch."""
-    if workers <= 1:
-        _init_worker(*initargs)
-        for it in items:
-            yield _as_result(it) or process(it)
-        return
+    """Results in input order, from a pool of ``workers`` processes (one worker
+    runs in this process instead: :func:`_inline`). Inputs are pulled from
+    ``items`` only as results are taken, a bounded window ahead, so memory does
+    not grow with the batch."""
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=initargs) as ex:
         window = workers * 4
         pending: list[Union[Future, dict]] = []
@@ -541,13 +537,11 @@ def ingest(
     else:
         known = None
     initargs = (known, db_file, reference_date, max_bytes, refresh)
-    if workers <= 1:
-        _init_worker(*initargs)
     first_new_id = (db.execute("SELECT COALESCE(MAX(id), 0) FROM reports").fetchone()[0] or 0) + 1
     refreshed: set[str] = set()  # texts refreshed in this batch (only with --refresh)
     stored = 0
     items = iter_tasks(paths)
-    results = _results(items, workers, initargs) if workers > 1 else _inline(items, db)
+    results = _results(items, workers, initargs) if workers > 1 else _inline(items, db, initargs)
     for done, res in enumerate(results, 1):
         path = res["path"]
         if res["status"] == "failed":
@@ -582,10 +576,10 @@ def ingest(
     return summary
 
 
-def _inline(items: Iterator[Union[Task, Outcome]], db) -> Iterator[dict]:
+def _inline(items: Iterator[Union[Task, Outcome]], db, initargs: tuple) -> Iterator[dict]:
     """One worker: in this process, asking the registry through its own connection."""
+    _init_worker(*initargs)
     _W["conn"] = db.conn
-    _W["known"] = None
     try:
         for it in items:
             yield _as_result(it) or process(it)
