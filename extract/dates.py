@@ -48,7 +48,7 @@ import regex
 import patterns
 
 from .models import DateFact
-from .numbers import start_chars
+from .numbers import start_chars, word_groups
 from .numbers import parse_number
 
 GRAN_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4}
@@ -452,33 +452,6 @@ def _year_value(tok: str, kind: str) -> Optional[int]:
     return v
 
 
-@functools.lru_cache(maxsize=256)
-def _longest_first(words: tuple) -> tuple:
-    return tuple(sorted(words, key=len, reverse=True))
-
-
-#: id(word list) -> (the list, {first char: words longest first}, {last char: …}).
-#: Only the rule lists (kept for the process's life) are passed, and each entry
-#: holds its list, so an id is never reused while its entry is here.
-_WORD_GROUPS: dict = {}
-
-
-def _word_groups(words) -> tuple:
-    got = _WORD_GROUPS.get(id(words))
-    if got is not None and got[0] is words:
-        return got
-    first: dict = {}
-    last: dict = {}
-    for w in _longest_first(tuple(words)):
-        if w:  # an empty word only ever gave a false result
-            first.setdefault(w[0], []).append(w)
-            last.setdefault(w[-1], []).append(w)
-    got = (words, first, last)
-    if len(_WORD_GROUPS) < 1024:
-        _WORD_GROUPS[id(words)] = got
-    return got
-
-
 class Parser:
     def __init__(self, text: str, r: Rules):
         self.t = text
@@ -498,7 +471,7 @@ class Parser:
     def starts(self, i: int, words) -> Optional[str]:
         """The longest of ``words`` at ``i`` (None when none; falsy either way)."""
         t = self.t
-        for w in _word_groups(words)[1].get(t[i:i + 1], ()):
+        for w in word_groups(words)[0].get(t[i:i + 1], ()):
             if t.startswith(w, i):
                 return w
         return None
@@ -508,7 +481,7 @@ class Parser:
         if i <= 0:
             return None
         t = self.t
-        for w in _word_groups(words)[2].get(t[i - 1:i], ()):
+        for w in word_groups(words)[1].get(t[i - 1:i], ()):
             if i - len(w) >= 0 and t.startswith(w, i - len(w)):
                 return w
         return None

@@ -776,6 +776,29 @@ def by_last_char(words) -> dict:
     return out
 
 
+#: id(word list) -> (the list, its words by first character, by last character).
+#: Only rule lists (kept for the process's life) are passed, and each entry holds
+#: its list, so an id is never reused while its entry is here.
+_WORD_GROUPS: dict = {}
+
+
+def word_groups(words) -> tuple[dict, dict]:
+    """``words`` by first and by last character, longest first within a group (ties
+    in their order; empty words left out: they never matched), for prefix lookups
+    and :func:`last_word`. Cached per word list, by identity."""
+    got = _WORD_GROUPS.get(id(words))
+    if got is not None and got[0] is words:
+        return got[1], got[2]
+    first: dict = {}
+    for w in sorted(dict.fromkeys(words), key=len, reverse=True):
+        if w:
+            first.setdefault(w[0], []).append(w)
+    last = by_last_char(words)
+    if len(_WORD_GROUPS) < 1024:
+        _WORD_GROUPS[id(words)] = (words, first, last)
+    return first, last
+
+
 def last_word(text: str, a: int, b: int, by_last: dict) -> Optional[tuple[str, int]]:
     """What :meth:`WordIndex.last` gives for the words of ``by_last`` (see
     :func:`by_last_char`), by looking at the ends ``b, b-1, …`` of ``[a, b)``:

@@ -31,7 +31,6 @@ from .numbers import (
     CLAUSE_SEPS,
     NUMBER,
     anchored_finditer,
-    by_last_char,
     chars_class,
     clause_start,
     combine_qualifiers,
@@ -42,6 +41,7 @@ from .numbers import (
     number_char_class,
     number_first_class,
     parse_number,
+    word_groups,
     qualifier_after,
     qualifier_before,
     qualifier_inside,
@@ -264,7 +264,7 @@ _SHORT = 160
 def _nearest(seg: str, words) -> Optional[str]:
     """The word of ``words`` nearest the end of ``seg`` (the longest on a tie)."""
     if len(seg) <= _SHORT:
-        hit = last_word(seg, 0, len(seg), _groups(words))
+        hit = last_word(seg, 0, len(seg), word_groups(words)[1])
         return hit[0] if hit else None
     best = None
     for w in words:
@@ -275,18 +275,6 @@ def _nearest(seg: str, words) -> Optional[str]:
         if best is None or key > best[0]:
             best = (key, w)
     return best[1] if best else None
-
-
-#: id(word tuple) -> (the tuple, its words by last character); only rule tuples are
-#: passed (kept for the process's life, and held here), so ids are not reused.
-_GROUPS: dict = {}
-
-
-def _groups(words) -> dict:
-    got = _GROUPS.get(id(words))
-    if got is None or got[0] is not words:
-        got = _GROUPS[id(words)] = (words, by_last_char(words))
-    return got[1]
 
 
 def _generic_rate(seg: str, suffix: str) -> Optional[tuple[int, str]]:
@@ -327,7 +315,7 @@ def direction_of(text: str, nstart: int) -> Optional[str]:
     r = rules()
     a = clause_start(text, nstart)
     if nstart - a <= _SHORT:
-        hit = last_word(text, a, nstart, _groups(r.up_down))
+        hit = last_word(text, a, nstart, word_groups(r.up_down)[1])
         return r.direction[hit[0]] if hit else None
     seg = text[a:nstart]
     best = None
