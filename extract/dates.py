@@ -47,6 +47,7 @@ import regex
 
 import patterns
 
+from .memo import text_cache
 from .models import DateFact
 from .numbers import start_chars, word_groups
 from .numbers import parse_number
@@ -1406,7 +1407,7 @@ def find_doc(text: str) -> list[Expr]:
     return list(_find_doc(text))
 
 
-@functools.lru_cache(maxsize=4)
+@text_cache(4)
 def _find_doc(text: str) -> tuple:
     return tuple(_inherit(text, find(text)))
 

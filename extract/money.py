@@ -39,6 +39,7 @@ import regex
 
 import patterns
 
+from .memo import text_cache
 from .models import Amount
 from .numbers import (
     CLAUSE_SEPS,
@@ -252,7 +253,7 @@ def parse_amount(text: str):
     return a.value, a.value_max, a.currency
 
 
-@functools.lru_cache(maxsize=8)
+@text_cache(8)
 def _sep_positions(text: str, seps: str) -> tuple:
     """Sorted positions of the characters of ``seps`` in ``text`` (computed once per
     text, so that finding clause bounds stays linear in a long sentence full of
@@ -260,7 +261,7 @@ def _sep_positions(text: str, seps: str) -> tuple:
     return tuple([m.start() for m in _sep_class(seps, False).finditer(text)])
 
 
-@functools.lru_cache(maxsize=4)
+@text_cache(4)
 def _role_index(text: str) -> WordIndex:
     """Every role word in ``text``, to find the one nearest the end of any stretch
     without rescanning it (see :func:`_role_at`)."""

@@ -34,6 +34,7 @@ import regex
 
 import patterns
 
+from .memo import text_cache
 from .normalize import fold_width, to_simplified
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -317,7 +318,7 @@ def _fraction(s: str) -> Optional[Decimal]:
     return None
 
 
-@functools.lru_cache(maxsize=8192)
+@text_cache(8192)
 def parse_number(text: str) -> Optional[Decimal]:
     """Value of one number in Arabic, Chinese or mixed form; ``None`` if not a number.
 

@@ -17,6 +17,8 @@ import regex
 
 import patterns
 
+from .memo import text_cache
+
 PLACEHOLDER = "P"
 
 
@@ -65,7 +67,7 @@ def clean(clause: str) -> str:
     return ignore.sub("", clause) if ignore.pattern else clause
 
 
-@functools.lru_cache(maxsize=8192)  # pure: the rules ask about the same clause several times
+@text_cache(8192)  # pure: the rules ask about the same clause several times
 def phase_of_clause(clause: str) -> Optional[str]:
     """Phase stated by a clause with project names already blanked to ``P``."""
     _, rules, _, _, _ = _rules()

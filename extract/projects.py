@@ -50,6 +50,7 @@ import patterns
 
 from . import phases as _phases
 from .doc import literal_spans
+from .memo import text_cache
 from .models import PhaseEvent, Project
 from .numbers import NUMBER, parse_number
 
@@ -443,7 +444,7 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
     return sent
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(4096)
 def _trigger_word(w: str) -> bool:
     """A left trigger, or two of them written as one word (全力支持 = 全力 + 支持)."""
     cfg = _cfg()
@@ -452,7 +453,7 @@ def _trigger_word(w: str) -> bool:
     return any(w[:i] in cfg.triggers and w[i:] in cfg.triggers for i in range(1, len(w)))
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(4096)
 def _trigger_kind(w: str) -> int:
     """0: not a left trigger; 1: a trigger; 2: a weak trigger (a trigger only at the
     start of its stretch or after certain words, see :func:`_weak_ok_after`)."""
@@ -462,7 +463,7 @@ def _trigger_kind(w: str) -> int:
     return 1 if _trigger_word(w) else 0
 
 
-@functools.lru_cache(maxsize=4096)
+@text_cache(4096)
 def _weak_ok_after(prev: str) -> bool:
     """Whether a weak trigger after the word ``prev`` is a trigger."""
     cfg = _cfg()
@@ -512,7 +513,7 @@ def _quant_re():
     return regex.compile(rf"第{n}+[期批]?|{n}+\s*(?:余|多)?\s*[{q}]")
 
 
-@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
+@text_cache(8192)  # pure: the same names recur across sentences
 def _distinctive(part: str) -> int:
     """How many characters of ``part`` are not generic words, places, numbers,
     quantifiers, round words or determiners."""
@@ -530,7 +531,7 @@ def _distinctive(part: str) -> int:
     return n
 
 
-@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
+@text_cache(8192)  # pure: the same names recur across sentences
 def _is_generic(name: str) -> bool:
     """A name with no distinctive part of its own: a group or a category (单个项目,
     中小项目, 20余个工业项目, 项目(二期)). A phase suffix after a place and a head names
@@ -552,7 +553,7 @@ def _is_generic(name: str) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
+@text_cache(8192)  # pure: the same names recur across sentences
 def _reject_name(name: str) -> bool:
     cfg = _cfg()
     if len(name) < 3 or len(name) > 70:
@@ -564,7 +565,7 @@ def _reject_name(name: str) -> bool:
     return _is_generic(name)
 
 
-@functools.lru_cache(maxsize=8192)  # pure: the same names recur across sentences
+@text_cache(8192)  # pure: the same names recur across sentences
 def _pos_reject(name: str) -> bool:
     """A name that starts with a verb or adverb, or whose head follows a verb, with no
     proper noun in it (坚持项目, 欢迎项目, 全生命周期管理平台)."""
