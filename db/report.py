@@ -21,6 +21,7 @@ import functools
 import json
 import os
 from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Iterable, Optional, Union
 
@@ -76,19 +77,62 @@ class Column:
     positions: list[str]
 
 
-@dataclass
 class ItemView:
-    number: int
-    item: Inconsistency
-    kind_label: str
-    severity_label: str
-    columns: list[Column]
-    changes: list[dict]  # for article_version: rows of (description, A, B)
-    facts: list[str]  # short lines explaining the numbers (sums, rates)
+    """One item as the page shows it. Its columns (the cited sentences), change
+    rows and fact lines are worked out when first asked for, so a list of
+    views (the table of contents) costs little."""
+
+    def __init__(self, number: int, item: Inconsistency, texts: dict[str, StoredReport]):
+        self.number = number
+        self.item = item
+        self.kind_label = kind_label(item.kind)
+        self.severity_label = severity_label(item.severity)
+        self._texts = texts
 
     @property
     def anchor(self) -> str:
         return f"item-{self.number}"
+
+    @functools.cached_property
+    def columns(self) -> list[Column]:
+        it = self.item
+        if it.kind != "article_version":
+            return columns(it, self._texts)
+        return columns(Inconsistency(kind=it.kind, severity=it.severity, message=it.message,
+                                     evidence=_first_per_report(it)), self._texts)
+
+    @functools.cached_property
+    def changes(self) -> list[dict]:
+        """For article_version: rows of (description, A, B)."""
+        return _changes(self.item, self._texts)
+
+    @functools.cached_property
+    def facts(self) -> list[str]:
+        """Short lines explaining the numbers (sums, rates)."""
+        return _fact_lines(self.item)
+
+
+class ItemViews(Sequence):
+    """The views of a list of items, each made when it is asked for and not kept:
+    a page of many items never holds every item's sentences at once."""
+
+    def __init__(self, items: list[Inconsistency], reports=None):
+        self._items = items
+        self._texts = _texts(reports)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return ItemView(i + 1, self._items[i], self._texts)
+
+    def __iter__(self):
+        for n, it in enumerate(self._items, 1):
+            yield ItemView(n, it, self._texts)
 
 
 def _line_of(text: str, pos: int) -> int:
@@ -247,17 +291,8 @@ def _changes(item: Inconsistency, texts: dict[str, StoredReport]) -> list[dict]:
     return rows
 
 
-def item_views(items: list[Inconsistency], reports=None) -> list[ItemView]:
-    texts = _texts(reports)
-    out = []
-    for n, it in enumerate(items, 1):
-        cols = columns(it, texts) if it.kind != "article_version" else columns(
-            Inconsistency(kind=it.kind, severity=it.severity, message=it.message, evidence=_first_per_report(it)),
-            texts,
-        )
-        out.append(ItemView(n, it, kind_label(it.kind), severity_label(it.severity), cols,
-                            _changes(it, texts), _fact_lines(it)))
-    return out
+def item_views(items: list[Inconsistency], reports=None) -> ItemViews:
+    return ItemViews(items, reports)
 
 
 def _first_per_report(it: Inconsistency) -> list[Evidence]:
@@ -288,40 +323,64 @@ def summary(items: list[Inconsistency]) -> dict:
 
 # -- JSON --------------------------------------------------------------------------
 
+def _json_record(it: Inconsistency, texts: dict[str, StoredReport]) -> dict:
+    """One item as in OUTPUT.md, with the extra fields (labels, sentences, details)."""
+    evs = []
+    for e in it.evidence:
+        d = {"path": e.path, "start": e.start, "end": e.end, "text": e.text}
+        rep = _report_of(e, texts)
+        if e.report_id is not None:
+            d["report_id"] = e.report_id
+        if e.reference_date is not None:
+            d["reference_date"] = e.reference_date.isoformat()
+        if e.sentence_start is not None:
+            d["sentence_start"] = e.sentence_start
+            d["sentence_end"] = e.sentence_end
+            if rep is not None:
+                d["sentence"] = rep.text[e.sentence_start:e.sentence_end]
+        if e.note:
+            d["note"] = e.note
+        evs.append(d)
+    rec = {
+        "kind": it.kind,
+        "severity": it.severity,
+        "message": it.message,
+        "evidence": evs,
+        "kind_label": kind_label(it.kind),
+        "severity_label": severity_label(it.severity),
+    }
+    if it.project_id is not None:
+        rec["project_id"] = it.project_id
+    if it.details:
+        rec["details"] = it.details
+    return rec
+
+
+def _json_summary(items: list[Inconsistency]) -> dict:
+    return {k: v for k, v in summary(items).items() if k != "rows"}
+
+
 def to_json_dict(items: list[Inconsistency], reports=None) -> dict:
     texts = _texts(reports)
-    out = []
-    for it in items:
-        evs = []
-        for e in it.evidence:
-            d = {"path": e.path, "start": e.start, "end": e.end, "text": e.text}
-            rep = _report_of(e, texts)
-            if e.report_id is not None:
-                d["report_id"] = e.report_id
-            if e.reference_date is not None:
-                d["reference_date"] = e.reference_date.isoformat()
-            if e.sentence_start is not None:
-                d["sentence_start"] = e.sentence_start
-                d["sentence_end"] = e.sentence_end
-                if rep is not None:
-                    d["sentence"] = rep.text[e.sentence_start:e.sentence_end]
-            if e.note:
-                d["note"] = e.note
-            evs.append(d)
-        rec = {
-            "kind": it.kind,
-            "severity": it.severity,
-            "message": it.message,
-            "evidence": evs,
-            "kind_label": kind_label(it.kind),
-            "severity_label": severity_label(it.severity),
-        }
-        if it.project_id is not None:
-            rec["project_id"] = it.project_id
-        if it.details:
-            rec["details"] = it.details
-        out.append(rec)
-    return {"items": out, "summary": {k: v for k, v in summary(items).items() if k != "rows"}}
+    return {"items": [_json_record(it, texts) for it in items], "summary": _json_summary(items)}
+
+
+def iter_json(items: list[Inconsistency], reports=None):
+    """:func:`render_json`'s text in pieces, one item at a time: the same characters
+    as ``json.dump(to_json_dict(...), indent=1)`` without building every item's
+    dict (and its sentences) at once."""
+    texts = _texts(reports)
+
+    def dumps(obj) -> str:
+        return json.dumps(obj, ensure_ascii=False, indent=1, default=str)
+
+    # json escapes line breaks inside strings: every "\n" of a dump is between
+    # two lines of its layout, which are indented one level per enclosing container
+    yield '{\n "items": ['
+    for n, it in enumerate(items):
+        yield ("\n  " if n == 0 else ",\n  ") + dumps(_json_record(it, texts)).replace("\n", "\n  ")
+    yield "\n ]" if items else "]"
+    yield ',\n "summary": ' + dumps(_json_summary(items)).replace("\n", "\n ") + "\n}"
 
 
 def render_json(items: list[Inconsistency], reports=None) -> str:
@@ -404,11 +463,12 @@ def render_html(items: list[Inconsistency], reports=None, title: str = "项目�
 def write(items: list[Inconsistency], fmt: str, fh, reports=None, **kw) -> None:
     """Write the report to the text stream ``fh`` piece by piece (same text as :func:`render`).
 
-    JSON goes through ``json.dump`` (encoded in chunks) and HTML through the
+    JSON is written one item at a time (:func:`iter_json`) and HTML through the
     template's ``generate``, so a large report is never built as one string.
     """
     if fmt == "json":
-        json.dump(to_json_dict(items, reports), fh, ensure_ascii=False, indent=1, default=str)
+        for chunk in iter_json(items, reports):
+            fh.write(chunk)
     elif fmt in ("md", "markdown"):
         fh.write(render_markdown(items, reports, **{k: v for k, v in kw.items() if k in ("title", "generated")}))
     elif fmt == "html":

@@ -73,17 +73,71 @@ def _format(fmt: str, output: Optional[Path]) -> str:
     return fmt
 
 
+def load_check_reports(database) -> list:
+    """Every stored report as the checks need it (:class:`~db.checks.context.CheckReport`).
+
+    The same reports as :func:`db.query.load_stored_reports`, but only the facts
+    of the kinds the checks read (``CHECK_FACT_KINDS``), each a light object, and
+    read as a stream: a registry of many reports is never held as pydantic facts
+    nor as a list of rows. ``project_of`` indexes the facts kept.
+    """
+    from db.checks.context import CHECK_FACT_KINDS, CheckReport, light_fact_from_fields
+    from db.store import EXACT_COLUMNS, fact_fields
+
+    memo: dict = {}  # equal field values (kinds, roles, names, offsets, dates) held once
+    kinds = list(CHECK_FACT_KINDS)
+    cols = ", ".join(f'"{c}"' for c in EXACT_COLUMNS)
+    facts_by_report: dict[int, list] = {}
+    project_fact: dict[int, tuple[int, int]] = {}  # fact id -> (report id, index among the facts kept)
+    sql = (f"SELECT report_id, id, extra, {cols} FROM facts WHERE kind IN ({', '.join('?' * len(kinds))}) "
+           "ORDER BY report_id, idx")
+    for r in database.execute(sql, kinds):
+        lst = facts_by_report.setdefault(r[0], [])
+        f = light_fact_from_fields(fact_fields(r[2], r[3:]), memo)
+        if f.kind == "project":
+            project_fact[r[1]] = (r[0], len(lst))
+        lst.append(f)
+    project_of: dict[int, dict[int, int]] = {}
+    for fid, pid in database.execute("SELECT fact_id, project_id FROM project_mentions"):
+        if fid in project_fact:
+            rid, i = project_fact[fid]
+            project_of.setdefault(rid, {})[i] = pid
+    del project_fact, memo
+    out = []
+    for rid, path, title, text, sha, ref, ref_src in database.execute(
+        "SELECT id, path, title, text, sha256, reference_date, reference_date_source FROM reports ORDER BY id"
+    ):
+        ref_date = None
+        if ref:
+            try:
+                ref_date = _dt.date.fromisoformat(ref[:10])
+            except ValueError:
+                ref_date = None
+        out.append(CheckReport.model_construct(
+            id=rid, path=path or "", title=title, text=text, sha256=sha, reference_date=ref_date,
+            reference_date_source=ref_src, facts=facts_by_report.pop(rid, []), project_of=project_of.pop(rid, {}),
+            fact_kinds=tuple(kinds),
+        ))
+    return out
+
+
 def load_registry(db_path: Optional[str]):
-    """(reports, projects) from the registry database; exit 2 with a Chinese message when it is missing."""
+    """(reports, projects) from the registry database; exit 2 with a Chinese message when it is missing.
+
+    The reports hold what the checks and the report read (:func:`load_check_reports`).
+    """
     path = db_path or _default_db()
     if path != ":memory:" and not Path(path).exists():
         err.print(f"[red]数据库不存在：{path}（先用 xiangmu ingest 导入报道）[/red]")
         raise typer.Exit(2)
-    from db.query import load_stored_reports, registry_projects
+    from db.query import registry_projects
     from db.store import open_db
 
     database = open_db(path)
-    return load_stored_reports(database), registry_projects(database), path
+    # one sequential pass over the registry: read it with plain reads, not through
+    # open_db's memory map (every page read would stay in this process's RSS)
+    database.conn.execute("PRAGMA mmap_size = 0")
+    return load_check_reports(database), registry_projects(database), path
 
 
 def _write(text: str, output: Optional[Path]) -> None:

@@ -18,6 +18,14 @@ per kind:
 ==================  =========================================================
 
 The words and tolerances they use live in ``patterns/checks.yaml``.
+
+Scale (a registry of many thousand reports): the checks that read one report
+at a time (``check_view``) run in a single pass over the reports and drop
+what only they needed; the others run in an order that lets shared caches
+(sentence alignment, units) go as soon as their last user is done, and hand
+their items over one at a time (``iter_check``) so each is capped at once.
+Cross-report comparisons are blocked (shingle index, name keys) so that the
+work grows with the number of reports, not with its square.
 """
 
 from __future__ import annotations
@@ -32,6 +40,27 @@ from .context import CheckContext
 
 #: check modules, in report order
 CHECKS = ["sums", "rates", "values", "names", "phases", "dates", "roles", "duplicates", "versions"]
+
+#: checks that read one report at a time (``check_view(view)``): run in one pass
+#: over the reports, after which what only they needed is dropped (:data:`_SCRATCH`)
+PER_REPORT = ("sums", "rates", "duplicates")
+
+#: per-report caches only the per-report checks keep (value_conflict scans again
+#: the few reports it compares); the rest (units, people, duplicate items) stay
+_SCRATCH = ("quantities", "sums", "rates")
+
+#: the order the other checks run in: those that share a cache run one after the
+#: other, so that it can be dropped (:data:`_DONE_WITH`). The report's order is
+#: still :data:`CHECKS` (items are put back in that order before sorting).
+_RUN_ORDER = ["values", "versions", "names", "phases", "dates", "roles"]
+
+#: caches no check run later needs, dropped once a check has run:
+#: (keys of the context's cache, keys of every report's cache)
+_DONE_WITH = {
+    "versions": (("alignments", "versions", "unit_chars"), ("units", "quantities")),
+    "names": (("spelling_pairs",), ()),
+    "roles": ((), ("people",)),
+}
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -78,14 +107,40 @@ def run_checks(
     """
     ctx = CheckContext.build(reports, projects)
     wanted = set(kinds) if kinds else None
+    mods = {name: importlib.import_module(f"{__name__}.{name}") for name in CHECKS}
+    got: dict[str, list[tuple[tuple, Inconsistency]]] = {}
+
+    def keep(name: str, found: Iterable[Inconsistency]) -> None:
+        # each item is capped as it comes (a name in 400 reports does not keep
+        # 400 spans alive); what tells duplicates apart is taken before capping
+        out = got.setdefault(name, [])
+        for it in found:
+            if wanted is None or it.kind in wanted:
+                out.append((_signature(it), cap_evidence(it)))
+
+    per_report = [name for name in CHECKS if name in PER_REPORT]
+    for view in ctx.views:
+        for name in per_report:
+            keep(name, mods[name].check_view(view))
+        for key in _SCRATCH:
+            view.cache.pop(key, None)
+    for name in _RUN_ORDER + [n for n in CHECKS if n not in PER_REPORT and n not in _RUN_ORDER]:
+        mod = mods[name]
+        keep(name, mod.iter_check(ctx) if hasattr(mod, "iter_check") else mod.check(ctx))
+        ctx_keys, view_keys = _DONE_WITH.get(name, ((), ()))
+        for key in ctx_keys:
+            ctx.cache.pop(key, None)
+        for view in ctx.views:
+            for key in view_keys:
+                view.cache.pop(key, None)
+    seen: set = set()
     items: list[Inconsistency] = []
-    for name in CHECKS:
-        mod = importlib.import_module(f"{__name__}.{name}")
-        got = mod.check(ctx)
-        if wanted is not None:
-            got = [it for it in got if it.kind in wanted]
-        items.extend(got)
-    items = [cap_evidence(it) for it in _dedupe(items)]
+    for name in CHECKS:  # the first of two items with the same evidence is kept, in report order
+        for sig, it in got.get(name, ()):
+            if sig not in seen:
+                seen.add(sig)
+                items.append(it)
+    del got, ctx
     day = _since_date(since)
     if day is not None:
         items = [it for it in items if any(e.reference_date is None or e.reference_date >= day for e in it.evidence)]
@@ -131,16 +186,9 @@ def cap_evidence(item: Inconsistency, limit: Optional[int] = None) -> Inconsiste
     return item.model_copy(update={"evidence": kept, "details": details})
 
 
-def _dedupe(items: list[Inconsistency]) -> list[Inconsistency]:
-    seen = set()
-    out = []
-    for it in items:
-        sig = (it.kind, tuple(sorted((e.path, e.start, e.end) for e in it.evidence)))
-        if sig in seen:
-            continue
-        seen.add(sig)
-        out.append(it)
-    return out
+def _signature(it: Inconsistency) -> tuple:
+    """Two items with the same kind and the same evidence spans are one."""
+    return (it.kind, tuple(sorted((e.path, e.start, e.end) for e in it.evidence)))
 
 
-__all__ = ["run_checks", "CHECKS", "sort_items", "cap_evidence", "CheckContext"]
+__all__ = ["run_checks", "CHECKS", "PER_REPORT", "sort_items", "cap_evidence", "CheckContext"]

@@ -17,8 +17,9 @@ Used by :mod:`.versions` (two reports that are versions of one text) and
 from __future__ import annotations
 
 import difflib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Optional
 
 import regex
@@ -31,21 +32,27 @@ _UNIT_END = regex.compile(r"[。！？!?;；]+[”’」』\"')）]*|\n+")
 _KEEP = regex.compile(r"[\p{Han}A-Za-z0-9%.]")
 
 
-@dataclass
+@dataclass(eq=False)
 class Unit:
+    __slots__ = ("view", "idx", "ns", "ne", "key")
+
     view: ReportView
     idx: int
     ns: int
     ne: int
     key: str  # letters only (no punctuation): what is compared
-    pos: list[int]  # normalised index of each key character
+
+    @property
+    def pos(self) -> list[int]:
+        """Normalised index of each key character (worked out when asked: rarely needed)."""
+        return [m.start() for m in _KEEP.finditer(self.view.text, self.ns, self.ne)]
 
     @property
     def text(self) -> str:
         return self.view.text[self.ns:self.ne]
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     """Stretch ``a`` of report A's unit matches stretch ``b`` of report B's unit."""
 
@@ -69,6 +76,14 @@ def _cfg() -> dict:
 
 
 def units(view: ReportView) -> list[Unit]:
+    """The report's units (cached on the report)."""
+    if "units" not in view.cache:
+        view.cache["units"] = _units(view)
+    return view.cache["units"]
+
+
+def _units(view: ReportView) -> list[Unit]:
+    """The report's units, not cached (the cached ones when there are)."""
     if "units" in view.cache:
         return view.cache["units"]
     out = []
@@ -82,13 +97,20 @@ def units(view: ReportView) -> list[Unit]:
         s = m.end()
     if s < len(text):
         spans.append((s, len(text)))
+    min_unit = _cfg()["min_unit"]
     for ns, ne in spans:
-        pos = [i for i in range(ns, ne) if _KEEP.match(text[i])]
-        key = "".join(text[i] for i in pos)
-        if len(key) >= _cfg()["min_unit"]:
-            out.append(Unit(view, len(out), ns, ne, key, pos))
-    view.cache["units"] = out
+        key = "".join(_KEEP.findall(text, ns, ne))
+        if len(key) >= min_unit:
+            out.append(Unit(view, len(out), ns, ne, key))
     return out
+
+
+def unit_chars(ctx: CheckContext, view: ReportView) -> int:
+    """Characters compared in a report (the key characters of all its units)."""
+    got = ctx.cache.get("unit_chars", {}).get(view.id)
+    if got is None:
+        got = sum(len(u.key) for u in _units(view))
+    return got
 
 
 def _shingles(key: str, k: int) -> set[str]:
@@ -100,7 +122,8 @@ def _shingles(key: str, k: int) -> set[str]:
 def _span_of(unit: Unit, k0: int, k1: int) -> tuple[int, int]:
     """Normalised span of key characters ``[k0, k1)`` of a unit."""
     k1 = max(k1, k0 + 1)
-    return unit.pos[k0], unit.pos[min(k1, len(unit.pos)) - 1] + 1
+    pos = unit.pos
+    return pos[k0], pos[min(k1, len(pos)) - 1] + 1
 
 
 def _best_match(ua: Unit, ub: Unit, ratio_min: float) -> Optional[Match]:
@@ -120,7 +143,17 @@ def _best_match(ua: Unit, ub: Unit, ratio_min: float) -> Optional[Match]:
 
 
 def alignments(ctx: CheckContext) -> dict[tuple[int, int], list[Match]]:
-    """For each pair of reports (earlier, later), the matched stretches."""
+    """For each pair of reports (earlier, later), the matched stretches.
+
+    Two passes over the reports, each cutting a report into units again
+    rather than keeping every report's units: the first counts in how many
+    reports each shingle stands; the second goes from the last report to the
+    first, looks each unit up in the index of the rare shingles of the
+    reports after it, then adds the report's units to that index. Only a unit
+    with two rare shingles can ever be a candidate (two shared shingles at
+    least), so only those are indexed. Memory: the distinct shingles and the
+    indexed units, not all units nor any unit's shingle set.
+    """
     if "alignments" in ctx.cache:
         return ctx.cache["alignments"]
     cfg = _cfg()
@@ -129,45 +162,59 @@ def alignments(ctx: CheckContext) -> dict[tuple[int, int], list[Match]]:
     max_df = cfg["max_shingle_reports"]
     max_cands = cfg["max_unit_reports"]
     order = {v.id: i for i, v in enumerate(ctx.views)}
-    all_units = {v.id: units(v) for v in ctx.views}
-    unit_shingles = {(v.id, u.idx): _shingles(u.key, k) for v in ctx.views for u in all_units[v.id]}
+    chars: dict[int, int] = {}
     # document frequency of each shingle: one printed in many reports is boilerplate
     # (stock sentences, a template) and is no evidence that two reports share a text
-    df: dict[str, int] = defaultdict(int)
+    df: Counter = Counter()
     for v in ctx.views:
         in_report: set[str] = set()
-        for u in all_units[v.id]:
-            in_report |= unit_shingles[(v.id, u.idx)]
-        for sh in in_report:
-            df[sh] += 1
-    index: dict[str, list[Unit]] = defaultdict(list)
-    for v in ctx.views:
-        for u in all_units[v.id]:
-            for sh in unit_shingles[(v.id, u.idx)]:
-                if df[sh] <= max_df:
-                    index[sh].append(u)
-    result: dict[tuple[int, int], list[Match]] = defaultdict(list)
-    for v in ctx.views:
-        for ua in all_units[v.id]:
-            sh = unit_shingles[(v.id, ua.idx)]
-            hits: dict[tuple[int, int], int] = defaultdict(int)
-            for s in sh:
-                for ub in index.get(s, ()):
-                    if order[ub.view.id] > order[v.id]:
-                        hits[(ub.view.id, ub.idx)] += 1
+        n = 0
+        for u in _units(v):
+            in_report |= _shingles(u.key, k)
+            n += len(u.key)
+        chars[v.id] = n
+        df.update(in_report)
+    rare: set[str] = {sh for sh, n in df.items() if n <= max_df}
+    del df
+    ctx.cache["unit_chars"] = chars
+    # postings of the rare shingles: numbers (into ``posted``) of the units of
+    # the reports after the one being looked up
+    index: dict[str, list[int]] = defaultdict(list)
+    posted: list[Unit] = []
+    found: dict[int, list[tuple[int, Match]]] = {}  # report id -> (report B id, match) in unit order
+    for v in reversed(ctx.views):
+        mine: list[tuple[int, Match]] = []
+        own: list[tuple[Unit, set[str]]] = []
+        for ua in _units(v):
+            sh = _shingles(ua.key, k)
+            keys = sh & rare
+            if len(keys) < 2:
+                continue  # fewer than two rare shingles: never a candidate, finds none
+            own.append((ua, keys))
+            hits = Counter(chain.from_iterable(index[s] for s in keys if s in index))
             need = max(2, int(0.2 * len(sh)))
-            cands = sorted(((rid, idx) for (rid, idx), n in hits.items() if n >= need),
-                           key=lambda c: (order[c[0]], c[1]))  # the same result whatever the hash seed
-            if len({rid for rid, _ in cands}) > max_cands:
+            cands = sorted((posted[g] for g, n in hits.items() if n >= need),
+                           key=lambda u: (order[u.view.id], u.idx))  # the same result whatever the hash seed
+            if len({u.view.id for u in cands}) > max_cands:
                 continue  # a stock sentence found in many reports: not a shared text
             best: dict[int, Match] = {}
-            for rid, idx in cands:
-                ub = all_units[rid][idx]
+            for ub in cands:
+                rid = ub.view.id
                 m = _best_match(ua, ub, ratio_min)
                 if m and (rid not in best or m.score > best[rid].score):
                     best[rid] = m
-            for rid, m in best.items():
-                result[(v.id, rid)].append(m)
+            mine.extend(best.items())
+        found[v.id] = mine
+        for u, keys in own:
+            g = len(posted)
+            posted.append(u)
+            for s in keys:
+                index[s].append(g)
+    del index, posted, rare
+    result: dict[tuple[int, int], list[Match]] = defaultdict(list)
+    for v in ctx.views:  # pairs in the order of their first match, earlier report first
+        for rid, m in found.pop(v.id):
+            result[(v.id, rid)].append(m)
     # one stretch of B is matched by one stretch of A only (best score wins)
     for key, ms in result.items():
         ms.sort(key=lambda m: -m.score)
@@ -186,7 +233,7 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     tag: str  # replace, delete (only in A), insert (only in B)
     a_span: tuple[int, int]

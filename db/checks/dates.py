@@ -16,7 +16,7 @@ import datetime as _dt
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 import regex
 
@@ -31,7 +31,7 @@ def _cfg() -> dict:
     return rules()["events"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Dated:
     view: ReportView
     key: tuple
@@ -151,12 +151,12 @@ PHASE_WORDS = {
 }
 
 
-def check(ctx: CheckContext) -> list[Inconsistency]:
+def iter_check(ctx: CheckContext) -> Iterator[Inconsistency]:
+    """The items one at a time (an event or a person in many reports carries much evidence)."""
     groups: dict[tuple, list[Dated]] = defaultdict(list)
     for view in ctx.views:
         for d in _named_events(view) + _stage_events(ctx, view):
             groups[d.key].append(d)
-    out = []
     for key, ds in groups.items():
         conflicts = []
         for i in range(len(ds)):
@@ -180,5 +180,8 @@ def check(ctx: CheckContext) -> list[Inconsistency]:
             s = min(d.date_span[0], d.event_span[0])
             e = max(d.date_span[1], d.event_span[1])
             ev.append(d.view.evidence_orig(s, e, note=f"{d.view.name}：{d.start}"))
-        out.append(make_item("date_conflict", msg, ev, project_id=pid, details={"event": what, "dates": dates}))
-    return out
+        yield make_item("date_conflict", msg, ev, project_id=pid, details={"event": what, "dates": dates})
+
+
+def check(ctx: CheckContext) -> list[Inconsistency]:
+    return list(iter_check(ctx))

@@ -19,8 +19,8 @@ wording of two news items on one page and are not reported.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
+from typing import Union
 
 import regex
 
@@ -33,7 +33,7 @@ def _cfg() -> dict:
     return rules()["duplicates"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Repeat:
     p: int  # first copy (normalised start)
     q: int  # second copy
@@ -49,15 +49,26 @@ _LEAD_PUNCT = set("。,;:、!?，；：！？”’)） \n")
 
 def repeats(text: str, k: int) -> list[Repeat]:
     """Maximal repeated substrings of at least ``k`` characters (copies not overlapping)."""
-    grams: dict[str, list[int]] = defaultdict(list)
-    for i in range(len(text) - k + 1):
-        g = text[i:i + k]
-        if "\n" in g:
-            continue
-        grams[g].append(i)
+    # where each k-gram within a line starts: an int for one place (most), a list for more
+    grams: dict[str, Union[int, list[int]]] = {}
+    start = 0
+    size = len(text)
+    while start < size:
+        nl = text.find("\n", start)
+        end = size if nl < 0 else nl
+        for i in range(start, end - k + 1):
+            g = text[i:i + k]
+            got = grams.get(g)
+            if got is None:
+                grams[g] = i
+            elif type(got) is int:
+                grams[g] = [got, i]
+            else:
+                got.append(i)
+        start = end + 1
     out = []
     for ps in grams.values():
-        if len(ps) < 2:
+        if type(ps) is int:
             continue
         for a in range(len(ps)):
             for b in range(a + 1, len(ps)):
@@ -183,7 +194,8 @@ def _short(s: str, n: int = 30) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-_DOUBLED = regex.compile(r"(.{1,40}?)\1", regex.S)
+#: longest phrase looked at for a doubled phrase (``(.{1,40}?)\1``)
+_DOUBLED_MAX = 40
 
 
 def doubled_coverage(line: str) -> tuple[float, int]:
@@ -191,23 +203,33 @@ def doubled_coverage(line: str) -> tuple[float, int]:
     text = line.strip()
     if not text:
         return 0.0, 0
-    covered = [False] * len(text)
+    size = len(text)
+    covered = 0  # characters in doubled phrases, then the spaces outside them
     longest = 0
+    find, startswith = text.find, text.startswith
     i = 0
-    while i < len(text):
-        m = _DOUBLED.match(text, i)
-        if m and not m.group(1).isspace():
-            for j in range(m.start(), m.end()):
-                covered[j] = True
-            longest = max(longest, len(m.group(1)))
-            i = m.end()
+    while i < size:
+        # the shortest phrase (1 to 40 characters) printed twice in a row at i, what
+        # ``(.{1,40}?)\1`` matches there: looked for only where text[i] comes again
+        half = (size - i) >> 1
+        stop = i + (half if half < _DOUBLED_MAX else _DOUBLED_MAX) + 1
+        n = 0
+        ch = text[i]
+        j = find(ch, i + 1, stop)
+        while j >= 0:
+            if startswith(text[i:j], j):
+                n = j - i
+                break
+            j = find(ch, j + 1, stop)
+        if n and not text[i:i + n].isspace():
+            covered += len("".join(text[i:i + 2 * n].split()))  # its spaces are counted below
+            longest = max(longest, n)
+            i += 2 * n
         else:
             i += 1
-    # spaces between doubled phrases count as covered
-    for j, ch in enumerate(text):
-        if ch.isspace():
-            covered[j] = True
-    return sum(covered) / len(text), longest
+    # spaces between doubled phrases count as covered (str.split splits on isspace())
+    covered += size - len("".join(text.split()))
+    return covered / size, longest
 
 
 def _doubled_items(view: ReportView) -> list[Inconsistency]:
@@ -288,8 +310,10 @@ def in_garbled(view: ReportView, start: int, end: int) -> bool:
     return any(s < end and start < e for s, e in garbled_spans(view))
 
 
+def check_view(view: ReportView) -> list[Inconsistency]:
+    """The duplicate_text items of one report."""
+    return list(_items(view))
+
+
 def check(ctx: CheckContext) -> list[Inconsistency]:
-    out = []
-    for view in ctx.views:
-        out.extend(_items(view))
-    return out
+    return [it for view in ctx.views for it in check_view(view)]

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from typing import Optional
+from typing import Iterator, Optional
 
 import regex
 from rapidfuzz import fuzz
@@ -52,6 +52,7 @@ def _distinguishing() -> list[regex.Pattern]:
     return [regex.compile(p) for p in _cfg()["distinguishing"]]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def light_name(name: str) -> str:
     """A project name without spaces, brackets, phase marks and a trailing 项目."""
     cfg = _cfg()
@@ -68,6 +69,7 @@ def light_name(name: str) -> str:
     return s
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def core_name(name: str) -> str:
     """A project name without what does not tell projects apart (place names in front too)."""
     cfg = _cfg()
@@ -181,34 +183,67 @@ def _different_fronts(x: str, y: str) -> bool:
 
 # -- project names ---------------------------------------------------------------
 
-def _block_k(n: int) -> int:
-    """Length of the prefix/suffix that blocks a name of ``n`` characters."""
-    return min(3, max(1, (n - 1) // 2))
-
-
 def candidate_pairs(names: list[str]) -> list[tuple[str, str]]:
     """The pairs ``(a, b)`` (``a < b``) that :func:`variant_reason` can join, without comparing all pairs.
 
-    Every rule keeps a long stretch at one end of the shorter name: a swap or
-    one changed character leaves the first or the last ``(n-1)//2``
-    characters alone, and a block left out keeps half of the short name at
-    its start or its end. So two names are compared only when they share the
-    first or the last ``k`` characters, ``k`` set by the shorter name
-    (at most 3); the result is the same as comparing all pairs.
+    Each rule leaves a known part of the two names alike, and names are
+    compared only when they share that part (the result is the same as
+    comparing all pairs; only pairs no rule can join are skipped):
+
+    * same length (two neighbouring characters swapped, or one character
+      changed): the names agree everywhere but in two neighbouring places, so
+      they share one of the "all but characters d and d+1" keys;
+    * different lengths (one block left out of the longer name): the shorter
+      name ``s`` is the longer one's first ``i`` and last ``j`` characters with
+      ``i + j >= len(s)``, so the two share their first or their last
+      ``ceil(len(s) / 2)`` characters; and the shorter one keeps at least
+      ``abbreviation_min_share`` of the longer one.
+
+    The keys grow with the names (not a fixed 3 characters), so a common ending
+    (产业园, 创新中心) does not put thousands of names in one bucket.
     """
-    buckets: dict[tuple, list[str]] = defaultdict(list)
+    share = _cfg()["abbreviation_min_share"]
+    windows: dict[tuple, list[str]] = defaultdict(list)
+    ends: dict[tuple, list[str]] = defaultdict(list)
     for n in names:
-        for k in range(1, min(3, len(n)) + 1):
-            buckets[("p", k, n[:k])].append(n)
-            buckets[("s", k, n[-k:])].append(n)
+        size = len(n)
+        for d in range(max(1, size - 1)):
+            windows[(size, d, n[:d] + n[d + 2:])].append(n)
+        # a longer name is looked up with k = ceil(m / 2) for every shorter length m
+        for k in range(1, size // 2 + 1):
+            ends[("p", k, n[:k])].append(n)
+            ends[("s", k, n[-k:])].append(n)
     pairs = set()
     for a in names:
-        k = _block_k(len(a))
+        m = len(a)
+        for d in range(max(1, m - 1)):
+            for b in windows.get((m, d, a[:d] + a[d + 2:]), ()):
+                if b != a:
+                    pairs.add((a, b) if a < b else (b, a))
+        k = (m + 1) // 2
         for key in (("p", k, a[:k]), ("s", k, a[-k:])):
-            for b in buckets.get(key, ()):
-                if b != a and len(b) >= len(a):
+            for b in ends.get(key, ()):
+                if len(b) > m and m >= share * len(b):
                     pairs.add((a, b) if a < b else (b, a))
     return sorted(pairs)
+
+
+def _spelling_pairs(ctx: CheckContext, cores: list[str], lights: dict[str, set[str]]) -> list[tuple[str, str, str]]:
+    """``(a, b, reason)`` for every candidate pair of ``cores`` that :func:`variant_reason` joins,
+    in :func:`candidate_pairs` order. Computed once per context: the name_variant
+    items and :func:`project_keys` ask about the same cores (those of at least
+    ``min_core`` characters, with the same written names behind each)."""
+    key = (tuple(cores), tuple(frozenset(lights[c]) for c in cores))
+    got = ctx.cache.get("spelling_pairs")
+    if got is not None and got[0] == key:
+        return got[1]
+    out = []
+    for a, b in candidate_pairs(cores):
+        r = variant_reason(a, b, lights[a], lights[b])
+        if r:
+            out.append((a, b, r))
+    ctx.cache["spelling_pairs"] = (key, out)
+    return out
 
 
 class _UF:
@@ -228,7 +263,7 @@ class _UF:
             self.p[rb] = ra
 
 
-def _project_items(ctx: CheckContext) -> list[Inconsistency]:
+def _project_items(ctx: CheckContext) -> Iterator[Inconsistency]:
     cfg = _cfg()
     mentions: dict[str, list[tuple[ReportView, int, object]]] = defaultdict(list)
     registry_of: dict[str, set[int]] = defaultdict(set)
@@ -267,17 +302,18 @@ def _project_items(ctx: CheckContext) -> list[Inconsistency]:
                     uf.union(a, b)
                     reasons[frozenset((a, b))] = r
     # spelling rules, whatever the registry says
-    for a, b in candidate_pairs(cores):
+    for a, b, r in _spelling_pairs(ctx, cores, lights):
         if abs(len(a) - len(b)) > max(len(a), len(b)) * (1 - cfg["abbreviation_min_share"]):
             continue
-        r = variant_reason(a, b, lights[a], lights[b])
-        if r:
-            uf.union(a, b)
-            reasons[frozenset((a, b))] = r
+        uf.union(a, b)
+        reasons[frozenset((a, b))] = r
     comps: dict[str, list[str]] = defaultdict(list)
     for c in cores:
         comps[uf.find(c)].append(c)
-    out = []
+    # the reasons of each group: a joined pair lies inside one group
+    reasons_of: dict[str, set[str]] = defaultdict(set)
+    for k, r in reasons.items():
+        reasons_of[uf.find(next(iter(k)))].add(r)
     for members in comps.values():
         if len(members) < 2:
             continue
@@ -296,7 +332,7 @@ def _project_items(ctx: CheckContext) -> list[Inconsistency]:
             n = "".join(e.text.split())
             if n not in spellings:
                 spellings.append(n)
-        why = sorted({r for k, r in reasons.items() if k <= set(members)})
+        why = sorted(reasons_of.get(uf.find(members[0]), ()))
         pids = set()
         for c in members:
             pids |= registry_of.get(c, set())
@@ -305,17 +341,14 @@ def _project_items(ctx: CheckContext) -> list[Inconsistency]:
             msg += "（" + "；".join(why) + "）"
         if len(pids) > 1:
             msg += "。项目库中分属不同项目，请核对是否为同一项目"
-        out.append(
-            make_item(
-                "name_variant",
-                msg,
-                ev,
-                project_id=next(iter(pids)) if len(pids) == 1 else None,
-                details={"spellings": spellings, "cores": sorted(members), "reasons": why,
-                         "registry_ids": sorted(pids)},
-            )
+        yield make_item(
+            "name_variant",
+            msg,
+            ev,
+            project_id=next(iter(pids)) if len(pids) == 1 else None,
+            details={"spellings": spellings, "cores": sorted(members), "reasons": why,
+                     "registry_ids": sorted(pids)},
         )
-    return out
 
 
 def project_keys(ctx: CheckContext) -> dict[tuple[int, int], tuple]:
@@ -340,9 +373,8 @@ def project_keys(ctx: CheckContext) -> dict[tuple[int, int], tuple]:
     for a in names:
         uf.find(a)
     long_enough = [a for a in names if len(a) >= cfg["min_core"]]
-    for a, b in candidate_pairs(long_enough):
-        if variant_reason(a, b, cores[a], cores[b]):
-            uf.union(a, b)
+    for a, b, _ in _spelling_pairs(ctx, long_enough, cores):
+        uf.union(a, b)
     out: dict[tuple[int, int], tuple] = {}
     views = {v.id: v for v in ctx.views}
     for rid, idx, c in where:
@@ -365,10 +397,17 @@ def _place_items(ctx: CheckContext) -> list[Inconsistency]:
     suffixes = cfg["place_suffixes"]
     n = cfg["place_stem_length"]
     pat = regex.compile(rf"(\p{{Han}}{{{n}}})([{suffixes}])")
-    occ: dict[str, dict[str, list[tuple[ReportView, int, int]]]] = defaultdict(lambda: defaultdict(list))
+    shown = 3  # occurrences cited per spelling: only those are kept
+    # a suffix that sounds like no other suffix can never make a variant: not kept
+    pairable = {a for a in suffixes for b in suffixes if a != b and same_sound(a, b)}
+    occ: dict[str, dict[str, list[tuple[ReportView, int, int]]]] = defaultdict(dict)
     for view in ctx.views:
         for m in pat.finditer(view.text, overlapped=True):
-            occ[m.group(1)][m.group(2)].append((view, m.start(), m.end()))
+            if m.group(2) not in pairable:
+                continue
+            got = occ[m.group(1)].setdefault(m.group(2), [])
+            if len(got) < shown:
+                got.append((view, m.start(), m.end()))
     out = []
     for stem, by_suffix in occ.items():
         sufs = sorted(by_suffix)
@@ -378,7 +417,7 @@ def _place_items(ctx: CheckContext) -> list[Inconsistency]:
         used = sorted({s for pair in linked for s in pair})
         ev = []
         for s in used:
-            for view, ns, ne in by_suffix[s][:3]:
+            for view, ns, ne in by_suffix[s][:shown]:
                 ev.append(view.evidence(ns, ne, note=f"{view.name}：{stem}{s}"))
         spellings = " / ".join(f"「{stem}{s}」" for s in used)
         out.append(
@@ -392,5 +431,11 @@ def _place_items(ctx: CheckContext) -> list[Inconsistency]:
     return out
 
 
+def iter_check(ctx: CheckContext) -> Iterator[Inconsistency]:
+    """The items one at a time (a name found in many reports carries much evidence)."""
+    yield from _project_items(ctx)
+    yield from _place_items(ctx)
+
+
 def check(ctx: CheckContext) -> list[Inconsistency]:
-    return _project_items(ctx) + _place_items(ctx)
+    return list(iter_check(ctx))

@@ -48,7 +48,7 @@ def is_target(view: ReportView, start: int) -> bool:
     return any(c in before for c in cues)
 
 
-@dataclass
+@dataclass(slots=True)
 class Statement:
     view: ReportView
     idx: int

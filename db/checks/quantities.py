@@ -31,7 +31,7 @@ from extract.numbers import NUMBER, parse_number
 from .context import ReportView, rules
 
 
-@dataclass
+@dataclass(slots=True)
 class Quantity:
     ns: int  # normalised start (qualifier included)
     ne: int  # normalised end (unit and after-qualifier included)
@@ -99,10 +99,13 @@ def _digit_chars() -> str:
     return "".join(str(v) for v in data["digits"].values())
 
 
+_DIGITS = regex.compile(r"\d+(?:\.(\d+))?")
+
+
 def _half_ulp(num_text: str, factor: Decimal) -> Decimal:
     """Half a unit of the last written digit of ``num_text`` times ``factor``."""
     t = num_text.replace(",", "")
-    m = regex.match(r"\d+(?:\.(\d+))?", t)
+    m = _DIGITS.match(t)
     decimals = len(m.group(1)) if m and m.group(1) else 0
     big = Decimal(1)
     for ch in t[m.end():] if m else t:
@@ -113,10 +116,15 @@ def _half_ulp(num_text: str, factor: Decimal) -> Decimal:
     return Decimal(5) * Decimal(10) ** (-(decimals + 1)) * big * factor
 
 
-def _strip_label(label: str) -> str:
+@functools.lru_cache(maxsize=1)
+def _label_trailing() -> list[str]:
     trailing = rules()["quantities"]["label_trailing"]
     before, _ = _qualifier_words()
-    words = sorted(set(trailing) | set(before), key=len, reverse=True)
+    return sorted(set(trailing) | set(before), key=len, reverse=True)
+
+
+def _strip_label(label: str) -> str:
+    words = _label_trailing()
     changed = True
     label = label.strip()
     while changed and label:

@@ -138,34 +138,38 @@ def find_rates(view: ReportView) -> list[RateCheck]:
     return found
 
 
-def check(ctx: CheckContext) -> list[Inconsistency]:
+def check_view(view: ReportView) -> list[Inconsistency]:
+    """The rate items of one report."""
     out = []
-    for view in ctx.views:
-        for rc in find_rates(view):
-            if rc.consistent:
-                continue
-            comp = rc.computed.quantize(Decimal("0.01"))
-            msg = (
-                f"{fmt_decimal(rc.numerator.value)} / {fmt_decimal(rc.denominator.value)} = {fmt_decimal(comp)}%，"
-                f"与所述{rc.metric} {rc.rate.text} 不符"
+    for rc in find_rates(view):
+        if rc.consistent:
+            continue
+        comp = rc.computed.quantize(Decimal("0.01"))
+        msg = (
+            f"{fmt_decimal(rc.numerator.value)} / {fmt_decimal(rc.denominator.value)} = {fmt_decimal(comp)}%，"
+            f"与所述{rc.metric} {rc.rate.text} 不符"
+        )
+        ev = [
+            view.evidence(rc.rate.ns, rc.rate.ne, note="比率"),
+            view.evidence(rc.numerator.ns, rc.numerator.ne, note="分子"),
+            view.evidence(rc.denominator.ns, rc.denominator.ne, note="分母"),
+        ]
+        out.append(
+            make_item(
+                "rate_mismatch",
+                msg,
+                ev,
+                details={
+                    "metric": rc.metric,
+                    "stated": str(rc.rate.value),
+                    "computed": str(comp),
+                    "numerator": str(rc.numerator.value),
+                    "denominator": str(rc.denominator.value),
+                },
             )
-            ev = [
-                view.evidence(rc.rate.ns, rc.rate.ne, note="比率"),
-                view.evidence(rc.numerator.ns, rc.numerator.ne, note="分子"),
-                view.evidence(rc.denominator.ns, rc.denominator.ne, note="分母"),
-            ]
-            out.append(
-                make_item(
-                    "rate_mismatch",
-                    msg,
-                    ev,
-                    details={
-                        "metric": rc.metric,
-                        "stated": str(rc.rate.value),
-                        "computed": str(comp),
-                        "numerator": str(rc.numerator.value),
-                        "denominator": str(rc.denominator.value),
-                    },
-                )
-            )
+        )
     return out
+
+
+def check(ctx: CheckContext) -> list[Inconsistency]:
+    return [it for view in ctx.views for it in check_view(view)]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Iterator
 
 import regex
 
@@ -29,7 +30,7 @@ def _cfg() -> dict:
     return rules()["roles"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     view: ReportView
     name: str
@@ -51,6 +52,16 @@ def _name_re() -> regex.Pattern:
     after = "|".join(regex.escape(w) for w in sorted(cfg["after_name"], key=len, reverse=True))
     sur = regex.escape(cfg["surnames"])
     return regex.compile(rf"(?P<name>[{sur}]\p{{Han}}{{1,2}}?)(?=(?:{after})|[,;:。!?、\s“”]|$)")
+
+
+@functools.lru_cache(maxsize=1)
+def _title_re() -> regex.Pattern:
+    return regex.compile("|".join(regex.escape(t) for t in _titles()))
+
+
+@functools.lru_cache(maxsize=1)
+def _org_prefixes() -> list[str]:
+    return sorted(_cfg()["org_prefixes"], key=len, reverse=True)
 
 
 def _split_posts(title: str) -> list[str]:
@@ -75,7 +86,7 @@ def post_key(segment: str) -> str | None:
                 return None
             if any(w in head for w in _titles()) or any(w in head for w in cfg["after_name"]):
                 return None
-            for pre in sorted(_cfg()["org_prefixes"], key=len, reverse=True):
+            for pre in _org_prefixes():
                 if head.startswith(pre) and len(head) > len(pre):
                     head = head[len(pre):]
                     break
@@ -83,7 +94,10 @@ def post_key(segment: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def title_posts(title: str) -> frozenset:
+    """The posts of a title chain (empty when a part is not a post). Cached: reports
+    repeat the same titles, and :func:`_title_before` asks about every tail of a clause."""
     keys = []
     for seg in _split_posts(title):
         k = post_key(seg)
@@ -99,6 +113,8 @@ def _title_before(text: str, end: int) -> str:
     while i > 0 and text[i - 1] not in ",;:。!?\n“”—(（)）《》 ":
         i -= 1
     chunk = text[i:end]
+    if not _title_re().search(chunk):
+        return ""  # every post holds a title word: no tail of this chunk is a title
     # the longest suffix of the chunk that splits into posts
     best = ""
     for s in range(len(chunk)):
@@ -145,12 +161,12 @@ def mentions(view: ReportView) -> list[Mention]:
     return out
 
 
-def check(ctx: CheckContext) -> list[Inconsistency]:
+def iter_check(ctx: CheckContext) -> Iterator[Inconsistency]:
+    """The items one at a time (an event or a person in many reports carries much evidence)."""
     by_name: dict[str, list[Mention]] = defaultdict(list)
     for view in ctx.views:
         for m in mentions(view):
             by_name[m.name].append(m)
-    out = []
     for name, ms in by_name.items():
         titles = {m.posts for m in ms}
         if len(titles) < 2:
@@ -178,6 +194,9 @@ def check(ctx: CheckContext) -> list[Inconsistency]:
                 steps.append((m.view.date, label))
         desc = " → ".join(f"{d or '日期不详'} {t}" for d, t in steps)
         msg = f"{name} 在不同报道中职务不同：{desc}（可能是职务变动，请核对）"
-        out.append(make_item("role_change", msg, ev, details={"person": name,
-                                                              "titles": sorted(sorted(t) for t in titles)}))
-    return out
+        yield make_item("role_change", msg, ev, details={"person": name,
+                                                         "titles": sorted(sorted(t) for t in titles)})
+
+
+def check(ctx: CheckContext) -> list[Inconsistency]:
+    return list(iter_check(ctx))

@@ -267,30 +267,34 @@ def _message(sc: SumCheck) -> str:
     )
 
 
-def check(ctx: CheckContext) -> list[Inconsistency]:
+def check_view(view: ReportView) -> list[Inconsistency]:
+    """The sum items of one report."""
     out = []
-    for view in ctx.views:
-        for sc in find_sums(view):
-            if sc.consistent:
-                continue
-            ev = [view.evidence(sc.total.ns, sc.total.ne, note="总数")]
-            ev += [view.evidence(p.ns, p.ne, note="分项") for p in sc.parts]
-            out.append(
-                make_item(
-                    "sum_mismatch",
-                    _message(sc),
-                    ev,
-                    details={
-                        "total": str(sc.total.value),
-                        "total_text": sc.total.text,
-                        "parts": [str(p.value) for p in sc.parts],
-                        "sum": str(sc.sum_value),
-                        "difference": str(sc.difference),
-                        "direction": sc.direction,
-                        "unit": sc.total.unit,
-                        "class": sc.total.cls,
-                        "shape": sc.shape,
-                    },
-                )
+    for sc in find_sums(view):
+        if sc.consistent:
+            continue
+        ev = [view.evidence(sc.total.ns, sc.total.ne, note="总数")]
+        ev += [view.evidence(p.ns, p.ne, note="分项") for p in sc.parts]
+        out.append(
+            make_item(
+                "sum_mismatch",
+                _message(sc),
+                ev,
+                details={
+                    "total": str(sc.total.value),
+                    "total_text": sc.total.text,
+                    "parts": [str(p.value) for p in sc.parts],
+                    "sum": str(sc.sum_value),
+                    "difference": str(sc.difference),
+                    "direction": sc.direction,
+                    "unit": sc.total.unit,
+                    "class": sc.total.cls,
+                    "shape": sc.shape,
+                },
             )
+        )
     return out
+
+
+def check(ctx: CheckContext) -> list[Inconsistency]:
+    return [it for view in ctx.views for it in check_view(view)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from db.models import Evidence, Inconsistency
 
-from .align import Change, Match, Unit, alignments, changes, similarity, units
+from .align import Change, Match, Unit, alignments, changes, similarity, unit_chars
 from .context import CheckContext, ReportView, make_item, rules
 
 
@@ -79,8 +79,8 @@ def pair_versions(ctx: CheckContext) -> list[VersionPair]:
         a, b = views[ida], views[idb]
         passages = _passages(ms)
         aligned = sum(len(_key(m.a_text)) for m in ms)
-        total_a = sum(len(u.key) for u in units(a)) or 1
-        total_b = sum(len(u.key) for u in units(b)) or 1
+        total_a = unit_chars(ctx, a) or 1
+        total_b = unit_chars(ctx, b) or 1
         share = aligned / min(total_a, total_b)
         longest = max(_run_length(p) for p in passages)
         sim_num = sum(similarity(_key(m.a_text), _key(m.b_text)) * len(_key(m.a_text)) for m in ms)
@@ -97,7 +97,7 @@ def pair_versions(ctx: CheckContext) -> list[VersionPair]:
 def _key(s: str) -> str:
     from .align import _KEEP
 
-    return "".join(ch for ch in s if _KEEP.match(ch))
+    return "".join(_KEEP.findall(s))
 
 
 def passage_spans(p: Passage) -> tuple[tuple[int, int], tuple[int, int]]:
