@@ -82,6 +82,7 @@ def load_check_reports(database) -> list:
     nor as a list of rows. ``project_of`` indexes the facts kept.
     """
     from db.checks.context import CHECK_FACT_KINDS, CheckReport, light_fact_from_fields
+    from db.query import _date as _stored_date
     from db.store import EXACT_COLUMNS, fact_fields
 
     memo: dict = {}  # equal field values (kinds, roles, names, offsets, dates) held once
@@ -107,14 +108,8 @@ def load_check_reports(database) -> list:
     for rid, path, title, text, sha, ref, ref_src in database.execute(
         "SELECT id, path, title, text, sha256, reference_date, reference_date_source FROM reports ORDER BY id"
     ):
-        ref_date = None
-        if ref:
-            try:
-                ref_date = _dt.date.fromisoformat(ref[:10])
-            except ValueError:
-                ref_date = None
         out.append(CheckReport.model_construct(
-            id=rid, path=path or "", title=title, text=text, sha256=sha, reference_date=ref_date,
+            id=rid, path=path or "", title=title, text=text, sha256=sha, reference_date=_stored_date(ref),
             reference_date_source=ref_src, facts=facts_by_report.pop(rid, []), project_of=project_of.pop(rid, {}),
             fact_kinds=tuple(kinds),
         ))

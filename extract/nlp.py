@@ -27,6 +27,16 @@ from .memo import text_cache
 MODEL_DIR = Path(__file__).resolve().parent / "data" / "ner_model"
 
 
+def _with_userdict(tk):
+    """``tk`` (a jieba or jieba_next ``Tokenizer``) initialised, with ``patterns/userdict.txt``."""
+    tk.initialize()
+    try:
+        tk.load_userdict(str(patterns.path("userdict.txt")))
+    except patterns.PatternError:  # pragma: no cover - the file ships with the package
+        pass
+    return tk
+
+
 @functools.lru_cache(maxsize=1)
 def get_jieba():
     """A jieba tokenizer of our own, with the project's user dictionary."""
@@ -34,12 +44,7 @@ def get_jieba():
 
     jieba.setLogLevel(logging.WARNING)
     tk = jieba.Tokenizer()
-    tk.initialize()
-    try:
-        tk.load_userdict(str(patterns.path("userdict.txt")))
-    except patterns.PatternError:  # pragma: no cover - the file ships with the package
-        pass
-    return tk
+    return _with_userdict(tk)
 
 
 @functools.lru_cache(maxsize=1)
@@ -54,12 +59,7 @@ def get_fast_jieba():
     import jieba_next
 
     tk = jieba_next.Tokenizer()
-    tk.initialize()
-    try:
-        tk.load_userdict(str(patterns.path("userdict.txt")))
-    except patterns.PatternError:  # pragma: no cover - the file ships with the package
-        pass
-    return tk
+    return _with_userdict(tk)
 
 
 #: characters whose blocks jieba_next cuts differently from jieba 0.42.1
