@@ -110,70 +110,84 @@ def model_available(model_dir: Optional[str] = None) -> bool:
 
 
 _MIN_FLOAT = -3.14e100
-_MIN_INF = float("-inf")
 
 
 @functools.lru_cache(maxsize=1)
-def _predecessors() -> dict:
-    """State -> the states that can go to it (jieba's part-of-speech HMM)."""
-    from jieba.posseg import trans_P
+def _hmm():
+    """jieba's part-of-speech HMM as arrays. States are numbered in their sort order,
+    so that of equal scores the one with the larger number is the one jieba's
+    ``max((score, state), …)`` picks."""
+    import numpy as np
+    from jieba.posseg import char_state_tab_P, emit_P, start_P, trans_P
 
-    pred: dict = {}
+    names = sorted(trans_P)
+    index = {s: i for i, s in enumerate(names)}
+    n = len(names)
+    trans = np.full((n, n), -np.inf)  # a missing transition scores minus infinity, as in jieba
+    succ = np.zeros((n, n), dtype=bool)
     for y0, nxt in trans_P.items():
-        for y in nxt:
-            pred.setdefault(y, []).append(y0)
-    return pred
+        for y, p in nxt.items():
+            trans[index[y0], index[y]] = p
+            succ[index[y0], index[y]] = True
+    has_next = succ.any(axis=1)
+    start = np.array([start_P[s] for s in names])
+    return names, index, trans, succ, has_next, start, char_state_tab_P, emit_P
 
 
-def _viterbi(obs, states, start_p, trans_p, emit_p):
-    """``jieba.posseg.viterbi`` computed the same way, value for value, but for each
-    state only over the previous states that can go to it (jieba's tries all of them
-    and lets the others score minus infinity, which matters only for ties)."""
-    pred = _predecessors()
-    all_states = trans_p.keys()
-    V = {}
-    mem_path = [{}]
-    for y in states.get(obs[0], all_states):  # init
-        V[y] = start_p[y] + emit_p[y].get(obs[0], _MIN_FLOAT)
-        mem_path[0][y] = ""
+@functools.lru_cache(maxsize=8192)
+def _hmm_char(ch: str):
+    """The emission scores of ``ch`` for every state, and the states it may take (a
+    table of the model, the same for every text)."""
+    import numpy as np
+
+    names, index, _, _, _, _, tab, emit = _hmm()
+    scores = np.array([emit[s].get(ch, _MIN_FLOAT) for s in names])
+    allowed = np.zeros(len(names), dtype=bool)
+    got = tab.get(ch)
+    if got is None:
+        allowed[:] = True
+    else:
+        allowed[[index[s] for s in got]] = True
+    return scores, allowed
+
+
+def _viterbi(obs: str) -> list:
+    """``jieba.posseg.viterbi(obs, char_state_tab_P, start_P, trans_P, emit_P)[1]``:
+    the same sums in the same order and the same choice between equal scores, over
+    arrays instead of dictionaries."""
+    import numpy as np
+
+    names, _, trans, succ, has_next, start, _, _ = _hmm()
+    em, allowed = _hmm_char(obs[0])
+    cur = np.flatnonzero(allowed)  # the states alive at t, ascending
+    V = start[cur] + em[cur]
+    backs = []
     for t in range(1, len(obs)):
-        prev_states = [x for x in mem_path[t - 1].keys() if len(trans_p[x]) > 0]
-        prev_set = set(prev_states)
-        prev_states_expect_next = set().union(*[trans_p[x].keys() for x in prev_states])
-        obs_states = set(states.get(obs[t], all_states)) & prev_states_expect_next
-        if not obs_states:
-            obs_states = prev_states_expect_next if prev_states_expect_next else all_states
-        ch = obs[t]
-        by_rank = None
-        nV = {}
-        mp = {}
-        for y in obs_states:
-            em = emit_p[y].get(ch, _MIN_FLOAT)
-            cands = [y0 for y0 in pred.get(y, ()) if y0 in prev_set]
-            best = max((V[y0] + trans_p[y0][y] + em, y0) for y0 in cands) if cands else None
-            if len(cands) < len(prev_states):
-                # the others score V + (-inf) + emit = -inf: the largest of them ties
-                if by_rank is None:
-                    by_rank = sorted(prev_states, reverse=True)
-                cs = set(cands)
-                other = next(y0 for y0 in by_rank if y0 not in cs)
-                cand = (V[other] + _MIN_INF + em, other)
-                best = cand if best is None or cand > best else best
-            if best is None:
-                raise ValueError("max() arg is an empty sequence")  # as jieba's
-            nV[y] = best[0]
-            mp[y] = best[1]
-        V = nV
-        mem_path.append(mp)
-    last = [(V[y], y) for y in mem_path[-1].keys()]
-    prob, state = max(last)
+        live = has_next[cur]
+        prev, Vp = cur[live], V[live]
+        if not len(prev):
+            raise ValueError("max() arg is an empty sequence")  # as jieba's
+        expect = succ[prev].any(axis=0)
+        em, allowed = _hmm_char(obs[t])
+        ys = allowed & expect
+        if not ys.any():
+            ys = expect if expect.any() else np.ones(len(names), dtype=bool)
+        ys = np.flatnonzero(ys)
+        scores = (Vp[:, None] + trans[np.ix_(prev, ys)]) + em[ys][None, :]
+        # of equal scores the largest state: the first maximum of the reversed rows
+        k = len(prev) - 1 - scores[::-1].argmax(axis=0)
+        V = scores[k, np.arange(len(ys))]
+        back = np.empty(len(names), dtype=np.intp)
+        back[ys] = prev[k]
+        backs.append(back)
+        cur = ys
+    s = int(cur[len(cur) - 1 - V[::-1].argmax()])
     route = [None] * len(obs)
-    i = len(obs) - 1
-    while i >= 0:
-        route[i] = state
-        state = mem_path[i][state]
-        i -= 1
-    return (prob, route)
+    for t in range(len(obs) - 1, -1, -1):
+        route[t] = names[s]
+        if t:
+            s = int(backs[t - 1][s])
+    return route
 
 
 @functools.lru_cache(maxsize=1)
@@ -183,7 +197,7 @@ def _pos_tokenizer():
     class _Tagger(pseg.POSTokenizer):
         # jieba's own ``__cut`` with the faster, equal :func:`_viterbi`
         def _POSTokenizer__cut(self, sentence):
-            prob, pos_list = _viterbi(sentence, pseg.char_state_tab_P, pseg.start_P, pseg.trans_P, pseg.emit_P)
+            pos_list = _viterbi(sentence)
             begin, nexti = 0, 0
             for i, char in enumerate(sentence):
                 pos = pos_list[i][0]
