@@ -49,7 +49,7 @@ import patterns
 
 from .memo import text_cache
 from .models import DateFact
-from .numbers import start_chars, word_groups
+from .numbers import engines_agree, re_twin, start_chars, word_groups
 from .numbers import parse_number
 
 GRAN_ORDER = {"day": 0, "month": 1, "quarter": 2, "half": 3, "year": 4}
@@ -323,6 +323,25 @@ class Rules:
         self.bare_day_reach = (max(map(len, self.lunar_markers), default=0)
                                + max(7, max(map(len, self.rel_years), default=0)) + 1
                                + max(3, max(map(len, self.lunar_months), default=0) + 1) + 1 + 2 + 2)
+        # Speed-up (Parser.m, find): the patterns again, compiled by the standard
+        # ``re`` where that reads them the same way (numbers.re_twin); ``re`` matches
+        # these patterns several times faster. Used on texts where the two engines'
+        # character tables agree (see engines_agree); else the ``regex`` ones run.
+        twins = {rx: re_twin(rx) for rx in vars(self).values() if isinstance(rx, regex.Pattern)}
+        self.match_slow = {rx: (self.no_start.get(rx), rx.match) for rx in twins}
+        self.match_fast = {rx: (self.no_start.get(rx), (tw or rx).match) for rx, tw in twins.items()}
+        start_twin = twins.get(self.START_CHAR)
+        self.start_search_fast = (start_twin or self.START_CHAR).search
+        gate_twins = {}
+        for g in set(self.start_gate.values()):
+            if g is not None:
+                tw = re_twin(g.__self__)
+                gate_twins[g] = tw.match if tw is not None else g
+        self.start_gate_fast = {ch: (gate_twins[g] if g is not None else None) for ch, g in self.start_gate.items()}
+
+    def engines_agree(self, text: str) -> bool:
+        """May ``text`` be matched with the ``re`` twins? (:func:`extract.numbers.engines_agree`)"""
+        return engines_agree(text)
 
 
 def _renamed(pattern: str, prefix: str) -> str:
@@ -460,14 +479,18 @@ class Parser:
         self.n = len(text)
         self.no_start = r.no_start
         self._years: dict = {}
+        self.fast = r.engines_agree(text)
+        self._match = r.match_fast if self.fast else r.match_slow
 
     # -- small helpers -------------------------------------------------------
     def m(self, rx, i):
-        if i < self.n:
-            no = self.no_start.get(rx)
-            if no is not None and self.t[i] in no:
-                return None
-        return rx.match(self.t, i)
+        got = self._match.get(rx)
+        if got is None:
+            return rx.match(self.t, i)
+        no, match = got
+        if no is not None and i < self.n and self.t[i] in no:
+            return None
+        return match(self.t, i)
 
     def starts(self, i: int, words) -> Optional[str]:
         """The longest of ``words`` at ``i`` (None when none; falsy either way)."""
@@ -893,8 +916,8 @@ def find(text: str) -> list[Expr]:
     out: list[Expr] = []
     bare_ends = [m.end() for m in r.BARE_DAY_END.finditer(text, overlapped=True)]
     reach = r.bare_day_reach
-    next_start = r.START_CHAR.search
-    gates = r.start_gate
+    next_start = r.start_search_fast if p.fast else r.START_CHAR.search
+    gates = r.start_gate_fast if p.fast else r.start_gate
     i = 0
     while i < n:
         g = next_start(text, i)

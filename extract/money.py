@@ -218,7 +218,7 @@ def find_amounts(doc) -> list[AmountMatch]:
         if v2 is not None and v2 < v1:
             # not a range after all (2022-5亿元): only the second number is the amount
             v1, v2, n2, first = v2, None, None, m.start("n2")
-        if any(text.startswith(w, end) for w in r.blocked_after_amount):
+        if text.startswith(r.blocked_after_amount, end):  # a tuple: any of them
             continue
         # sub-units: 五元三毛, 两美元又三美分
         if r.sub_rx is not None and iso in r.subunits and not n2:
@@ -226,7 +226,7 @@ def find_amounts(doc) -> list[AmountMatch]:
                 sm = r.sub_rx.match(text, end)
                 if not sm or sm.group("u") not in r.subunits[iso]:
                     break
-                if any(text.startswith(b, sm.end()) for b in r.sub_blocked):
+                if text.startswith(r.sub_blocked, sm.end()):  # a tuple: any of them
                     break
                 sv = parse_number(sm.group("n"))
                 if sv is None:

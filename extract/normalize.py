@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
 import statistics
 from array import array
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ CAPTION_STARTS = ("图为", "图片为")
 _DATE_OR_TIME_END = regex.compile(r"(?:(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?<!\d)\d{1,2}:\d{2}(?::\d{2})?)[ \t]*$")
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0\u2002\u2003\u2009\u202f\n\f\v]+")
 _ASCII_ALNUM = regex.compile(r"[A-Za-z0-9]")
+_NON_SPACE = re.compile(r"\S")  # what makes ``s.strip()`` non-empty
 
 
 @functools.lru_cache(maxsize=1)
@@ -59,8 +61,21 @@ def _t2s():
         return None
 
 
+#: The same table character for character, and one class of its keys: a long text
+#: is folded by replacing each key it holds (found in one C-level scan), much
+#: faster than ``str.translate`` with a dict, which looks up every character.
+_WIDTH_PAIRS = {chr(k): chr(v) for k, v in _WIDTH.items()}
+_WIDTH_KEYS = re.compile("[" + "".join(re.escape(c) for c in sorted(_WIDTH_PAIRS)) + "]")
+#: Replacing one key after another equals translating only if no replacement is a key.
+_WIDTH_BY_REPLACE = not (set(_WIDTH_PAIRS.values()) & set(_WIDTH_PAIRS))
+
+
 def fold_width(text: str) -> str:
-    return text.translate(_WIDTH)
+    if len(text) < 64 or not _WIDTH_BY_REPLACE:
+        return text.translate(_WIDTH)
+    for ch in set(_WIDTH_KEYS.findall(text)):
+        text = text.replace(ch, _WIDTH_PAIRS[ch])
+    return text
 
 
 def to_simplified(text: str) -> str:
@@ -138,8 +153,10 @@ class NormText:
         return self._sentences
 
     def sentence_at(self, ni: int) -> tuple[int, int]:
-        sents = self.sentences
-        starts = getattr(self, "_starts", None)
+        sents = self._sentences
+        if sents is None:
+            sents = self.sentences
+        starts = self.__dict__.get("_starts")
         if starts is None or len(starts) != len(sents):
             starts = self._starts = [s for s, _ in sents]  # built once, not per call
         k = bisect.bisect_right(starts, ni) - 1
@@ -169,6 +186,24 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+#: ``_IOTA[i] == i``: a slice ``_IOTA[a:b]`` is the offsets of a kept stretch
+#: ``[a, b)``, copied in C (no Python int per character). Grown on demand up to
+#: ``_IOTA_MAX`` (a constant table, not a cache of any text).
+_IOTA = array("i")
+_IOTA_MAX = 1 << 22
+_ASCII_ALNUM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _iota(n: int):
+    """An array with ``a[i] == i`` for ``i < n`` at least, or None when too long."""
+    global _IOTA
+    if len(_IOTA) < n:
+        if n > _IOTA_MAX:
+            return None
+        _IOTA = array("i", range(max(n, 2 * len(_IOTA), 1 << 16)))
+    return _IOTA
+
+
 def normalise(original: str) -> NormText:
     """Build the normalised view of ``original`` (already newline-normalised)."""
     folded = to_simplified(fold_width(original))
@@ -177,38 +212,58 @@ def normalise(original: str) -> NormText:
     offs = array("i")
     pos = 0
     n = len(folded)
+    iota = _iota(n)
+    alnum = _ASCII_ALNUM_CHARS
     for m in _SPACE_RUN.finditer(folded):
         a, b = m.span()
         if a > pos:
             out.append(folded[pos:a])
-            offs.extend(range(pos, a))
+            if iota is not None:
+                offs += iota[pos:a]
+            else:
+                offs.extend(range(pos, a))
         pos = b
-        run = m.group()
         prev = folded[a - 1] if a > 0 else ""
         nxt = folded[b] if b < n else ""
-        if "\n" in run:
+        first_nl = folded.find("\n", a, b)
+        if first_nl >= 0:
             if _joins(folded, a, b, prev, nxt, threshold):
                 continue
             # keep one line break per break in the run (paragraph structure)
-            first_nl = a + run.index("\n")
             out.append("\n")
             offs.append(first_nl)
             continue
         # a space run inside a line
-        if prev and nxt and _ASCII_ALNUM.match(prev) and _ASCII_ALNUM.match(nxt):
+        if prev in alnum and nxt in alnum and prev and nxt:
             out.append(" ")
             offs.append(a)
     if pos < n:
         out.append(folded[pos:])
-        offs.extend(range(pos, n))
+        if iota is not None:
+            offs += iota[pos:n]
+        else:
+            offs.extend(range(pos, n))
     offs.append(len(original))
     return NormText(original=original, text="".join(out), offsets=offs)
 
 
 def _standalone_before(folded: str, line_start: int) -> bool:
     """Does the line starting at ``line_start`` open a block (blank line or start before it)?"""
-    head = folded[:line_start].rstrip(" \t\u3000")
-    return not head.strip() or head.endswith("\n\n") or head[:-1].rstrip(" \t\u3000").endswith("\n")
+    # what ``head = folded[:line_start].rstrip(" \t\u3000")`` and then
+    # ``not head.strip() or head.endswith("\n\n")
+    # or head[:-1].rstrip(" \t\u3000").endswith("\n")`` give, without copying the prefix
+    j = line_start
+    while j > 0 and folded[j - 1] in " \t\u3000":
+        j -= 1
+    # head is folded[:j]
+    if _NON_SPACE.search(folded, 0, j) is None:
+        return True
+    if j >= 2 and folded.startswith("\n\n", j - 2):
+        return True
+    k = j - 1  # head[:-1] is folded[:k]
+    while k > 0 and folded[k - 1] in " \t\u3000":
+        k -= 1
+    return k > 0 and folded[k - 1] == "\n"
 
 
 def _is_caption_line(line: str, limit: int) -> bool:

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import bisect
 import functools
+import re
+import warnings
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING, Optional
 
@@ -318,6 +320,40 @@ def _fraction(s: str) -> Optional[Decimal]:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _fast_form():
+    """``(pattern, big units)`` for the commonest figures: ASCII digits with an
+    optional decimal part and at most one big unit (``160.7``, ``12.5亿``, ``9万``).
+    Only big units that no other rule of the parser reads (signs, words,
+    multipliers, approximate markers, fractions, Latin letters) are taken, and
+    only those that width folding and simplification leave unchanged."""
+    t = _table()
+    special = set(t["approx"]) | set(t["point"]) | set("".join(t["negative"])) | set(t["frac"])
+    special |= set(t["frac_join"]) | set("".join(t["words"])) | set("".join(t["mult"])) | set(t["latin"])
+    big = {ch: v for ch, v in t["big"].items() if ch not in special and _prep(ch) == ch and ch not in t["digits"]}
+    units = "".join(regex.escape(ch) for ch in big)
+    unit_part = rf"([{units}]?)" if units else "()"
+    return regex.compile(rf"([0-9]{{1,40}}(?:\.[0-9]{{1,40}})?){unit_part}"), big
+
+
+def _parse_fast(text: str):
+    """What the full parser gives for the forms of :func:`_fast_form`, by the same
+    Decimal operations in the same order (so the same rounding and exponent);
+    ``NotImplemented`` for any other text."""
+    rx, big = _fast_form()
+    m = rx.fullmatch(text)
+    if m is None:
+        return NotImplemented
+    num, unit = m.group(1, 2)
+    if not unit:
+        if num in _table()["words"]:
+            return NotImplemented
+        return _bounded(1 * Decimal(num))  # _plain, then the sign
+    # _integer_part: the section left of the unit (_section), times the unit, plus 0
+    lv = Decimal(0) + Decimal(num)
+    return _bounded(1 * (lv * big[unit] + Decimal(0)))
+
+
 @text_cache(8192)
 def parse_number(text: str) -> Optional[Decimal]:
     """Value of one number in Arabic, Chinese or mixed form; ``None`` if not a number.
@@ -325,6 +361,9 @@ def parse_number(text: str) -> Optional[Decimal]:
     (A pure function of ``text``, so its results are cached.)"""
     if not text or not text.strip():
         return None
+    fast = _parse_fast(text)
+    if fast is not NotImplemented:
+        return fast
     s = _prep(text)
     m = _MIXED_FRACTION.match(s)  # "1 4/3" = 1 + 4/3 (needs the space)
     if m:
@@ -432,6 +471,7 @@ def _qual() -> dict:
         "not_after": {w: set(v) for w, v in (q.get("not_after") or {}).items()},
         "forward": forward,
         "forward_first": [(rx, _first_char(rx)) for rx in forward],
+        "forward_firsts": _char_class_rx(_first_char(rx) for rx in forward),
         "backward": list(tg["backward"]),
         "actual": list(tg["actual"]),
         "actual_before_goal": tuple(tg.get("actual_before_goal") or []),
@@ -470,6 +510,12 @@ def _first_char(rx) -> Optional[str]:
     if first is None or len(first) != 1 or set(_SENTINELS) & first:
         return None
     return next(iter(first))
+
+
+def _char_class_rx(chars):
+    """A compiled class of the characters ``chars`` (None left out), or None when empty."""
+    cs = sorted({c for c in chars if c})
+    return re.compile("[" + "".join(re.escape(c) for c in cs) + "]") if cs else None
 
 
 def qualifier_words(side: str) -> dict[str, str]:
@@ -571,8 +617,11 @@ def _last_forward(text: str, start: int, end: int) -> Optional[int]:
     已 (已争取) is a past act and governs nothing."""
     last = None
     q = _qual()
+    firsts = q["forward_firsts"]
+    # the first characters in the stretch, found at once (not one find per pattern)
+    present = set(firsts.findall(text, start, end)) if firsts is not None else ()
     for rx, first in q["forward_first"]:
-        if first is not None and text.find(first, start, end) < 0:
+        if first is not None and first not in present:
             continue  # not the character every match starts with: no match
         for m in rx.finditer(text, start, end):
             if _inside_quotes(text, start, m.start()) and "”" in text[m.end():end]:
@@ -814,3 +863,64 @@ def last_word(text: str, a: int, b: int, by_last: dict) -> Optional[tuple[str, i
                 if k >= a and startswith(w, k):
                     return w, k
     return None
+
+
+# ---------------------------------------------------------------------------
+# speed: the standard ``re`` engine for patterns it reads the same way
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_DEFAULT_FLAGS = regex.compile("").flags
+#: Escapes with the same meaning in ``re`` and ``regex``, except for the characters
+#: :func:`engines_agree` checks per text (``\\d`` and ``\\s`` read a few differently).
+_SAME_ESCAPES = {"\\d", "\\s", "\\n", "\\t"}
+
+
+def re_twin(rx):
+    """``rx`` (a ``regex`` pattern) compiled by the standard ``re``, which matches
+    such patterns several times faster; None when its pattern uses anything whose
+    meaning could differ between the engines: flags, escapes other than
+    ``\\d \\s \\n \\t`` and escaped punctuation, POSIX classes, inline flags
+    (``(?r)``, ``(?i)``), or anything ``re`` rejects or warns about (variable-width
+    look-behinds, repeated group names, possible set operations). Use a twin only
+    on texts for which :func:`engines_agree` holds."""
+    p = rx.pattern
+    if not isinstance(p, str) or rx.flags != _DEFAULT_FLAGS:
+        return None
+    q = p.replace("\\\\", "")
+    if set(regex.findall(r"\\[A-Za-z0-9]", q)) - _SAME_ESCAPES:
+        return None
+    if "[[" in q or "[:" in q or regex.search(r"\(\?[A-Za-z]", q.replace("(?P<", "").replace("(?P=", "")):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return re.compile(p)
+        except (re.error, Warning, ValueError, OverflowError, RecursionError):
+            return None
+
+
+@functools.lru_cache(maxsize=1)
+def _disagreements():
+    """A compiled class of the characters of the Basic Multilingual Plane that ``\\d``
+    or ``\\s`` match in one engine only (\\x1c-\\x1f for ``\\s``; computed once),
+    or None when there are none."""
+    bmp = "".join(map(chr, range(0x10000)))
+    diff = set()
+    for cls in (r"\d", r"\s"):
+        diff |= set(regex.findall(cls, bmp)) ^ set(re.findall(cls, bmp))
+    if not diff:
+        return None
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(diff)) + "]")
+
+
+def engines_agree(text: str) -> bool:
+    """Do ``re`` and ``regex`` read every character of ``text`` alike for the classes
+    :func:`re_twin` lets through? Their Unicode tables are of different versions:
+    characters outside the Basic Multilingual Plane, and the few listed by
+    :func:`_disagreements`, can be read differently; a text holding one is matched
+    with the ``regex`` patterns."""
+    if _ASTRAL.search(text) is not None:
+        return False
+    diff = _disagreements()
+    return diff is None or diff.search(text) is None
+
