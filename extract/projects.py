@@ -52,6 +52,7 @@ from . import phases as _phases
 from .doc import literal_spans
 from .memo import text_cache
 from .models import PhaseEvent, Project
+from .nlp import pos_cut, tokenize
 from .numbers import NUMBER, parse_number
 
 # ---------------------------------------------------------------------------
@@ -287,8 +288,6 @@ def _tokens(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
         memo = _TOKEN_MEMO = (text, {})
     got = memo[1].get((start, end))
     if got is None:
-        from .nlp import tokenize
-
         got = memo[1][(start, end)] = [(w, a + start, b + start) for w, a, b in tokenize(text[start:end])]
     return got
 
@@ -444,13 +443,17 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
     return sent
 
 
+@functools.lru_cache(maxsize=2)
+def _trigger_pairs(triggers: frozenset) -> frozenset:
+    """Every two of ``triggers`` written as one word (from the rules, the same for every text)."""
+    return frozenset(a + b for a in triggers for b in triggers if a and b)
+
+
 @text_cache(4096)
 def _trigger_word(w: str) -> bool:
     """A left trigger, or two of them written as one word (全力支持 = 全力 + 支持)."""
-    cfg = _cfg()
-    if w in cfg.triggers:
-        return True
-    return any(w[:i] in cfg.triggers and w[i:] in cfg.triggers for i in range(1, len(w)))
+    triggers = _cfg().triggers
+    return w in triggers or w in _trigger_pairs(triggers)
 
 
 @text_cache(4096)
@@ -483,10 +486,10 @@ def _is_trigger(tokens, k, seg_start, text) -> bool:
 
 
 def _extend_suffix(text: str, e: int, limit: int) -> int:
-    cfg = _cfg()
+    suffix_res = _cfg().suffix_res
     for _ in range(3):
         moved = False
-        for rx in cfg.suffix_res:
+        for rx in suffix_res:
             m = rx.match(text, e, limit)
             if m and m.end() > e:
                 e = m.end()
@@ -517,8 +520,6 @@ def _quant_re():
 def _distinctive(part: str) -> int:
     """How many characters of ``part`` are not generic words, places, numbers,
     quantifiers, round words or determiners."""
-    from .nlp import tokenize
-
     cfg = _cfg()
     rest = cfg.generic_re.sub(" ", part)
     rest = _quant_re().sub(" ", rest)
@@ -560,8 +561,9 @@ def _reject_name(name: str) -> bool:
         return True
     if not _balanced(name):
         return True
-    if any(rx.search(name) for rx in cfg.reject_name):
-        return True
+    for rx in cfg.reject_name:
+        if rx.search(name):
+            return True
     return _is_generic(name)
 
 
@@ -569,8 +571,6 @@ def _reject_name(name: str) -> bool:
 def _pos_reject(name: str) -> bool:
     """A name that starts with a verb or adverb, or whose head follows a verb, with no
     proper noun in it (坚持项目, 欢迎项目, 全生命周期管理平台)."""
-    from .nlp import pos_cut
-
     cfg = _cfg()
     toks = pos_cut(name)
     if not toks:
@@ -714,6 +714,8 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[
             continue
         if tokens is None:
             tokens = _tokens(text, start, end)
+        if tok_ends is None and (len(w) == 1 or w in cfg.boundary_heads):
+            # (only these heads ask where tokens end: built when first needed)
             tok_ends = {}
             for k, (_, _, b) in enumerate(tokens):
                 tok_ends.setdefault(b, k)  # the first token ending at b
@@ -727,8 +729,9 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[
             if _is_generic(unit):
                 continue
         L = _left_cut(text, start, hs, tokens)
-        if L >= hs or _reject_name(text[L:e]):
+        if L >= hs:
             continue
+        # (the cheap tests below before _reject_name: each drops the name, all are pure)
         # "在X举行": a venue
         if text[L - 1:L] in cfg.venue_before and right.startswith(cfg.venue_after):
             continue
@@ -741,7 +744,7 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[
             if a >= L - 2 and (tw in cfg.determiners or (a >= L and tw in cfg.never_inside)):
                 bad = True
                 break
-        if bad:
+        if bad or _reject_name(text[L:e]):
             continue
         out.append(Cand(L, e, strong=w in cfg.strong or text.endswith("项目", 0, e), head=w))
     if len(out) < 2:
@@ -976,6 +979,11 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
                         c = Cand(a2, b2, strong=True, group=sg.group, heading=sg.in_heading, headless=not sc)
                         cands.append(c)
                 continue
+            # (no head word starts in the segment: none of its candidates; checked
+            # here too, before the call)
+            i = bisect.bisect_left(hstarts, sg.start)
+            if i >= len(hstarts) or hstarts[i] >= sg.end:
+                continue
             for c in _segment_candidates(text, sg, sent, hstarts):
                 c.group = sg.group
                 c.seg = sg.start
@@ -989,11 +997,16 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
         for c in cands:
             name = text[c.start:c.end]
             if c.heading is None:
-                if _reject_name(name) or (gsize[c.group] < 2 and _pos_reject(name)):
+                if _reject_name(name):
                     continue
-                cl, cr = _clause_bounds(text, c.start, c.end, ss, se)
-                before = text[cl:c.start]
-                if any(w in before for w in cfg.reject_left) and not sent.mentions:
+                # (the cheap left-context test before the part-of-speech one: either
+                # drops the name, and both are pure)
+                if not sent.mentions:
+                    cl, cr = _clause_bounds(text, c.start, c.end, ss, se)
+                    before = text[cl:c.start]
+                    if any(w in before for w in cfg.reject_left):
+                        continue
+                if gsize[c.group] < 2 and _pos_reject(name):
                     continue
             kept.append(c)
         # context: names not ending in 项目 need a project word next to them or their list
@@ -1001,20 +1014,34 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
         for c in kept:
             groups.setdefault(c.group, []).append(c)
         final = []
+        kept_spans = None
+        group_ctx: dict = {}  # group -> (ga, gb, cl, cr, its trigger run); the same for each member
+        group_stage: dict = {}  # group -> _stage of the group (pure: same arguments)
         for c in kept:
             if c.heading is not None or c.ends_project(text):
                 final.append(c)
                 continue
             g = groups[c.group]
-            ga, gb = min(x.start for x in g), max(x.end for x in g)
-            cl, cr = _clause_bounds(text, ga, gb, ss, se)
-            run = _trigger_run(text, cl, ga) + _trigger_run(text, cl, c.start)
+            got = group_ctx.get(c.group)
+            if got is None:
+                ga, gb = min(x.start for x in g), max(x.end for x in g)
+                cl, cr = _clause_bounds(text, ga, gb, ss, se)
+                got = group_ctx[c.group] = (ga, gb, cl, cr, _trigger_run(text, cl, ga))
+            ga, gb, cl, cr, run_g = got
+            run = run_g + (run_g if c.start == ga else _trigger_run(text, cl, c.start))
             # a name listed with a named project (A项目和B基地) is one too, and so is a
             # list introduced as projects (正在洽谈的项目有A、B)
             if (cfg.context_re.search(run) or _right_context(text, gb, cr) or sent.mentions
                     or any(x.ends_project(text) for x in g if x is not c)
-                    or cfg.list_intro_re.search(text[cl:ga])
-                    or _stage(text, [(x.start, x.end) for x in kept], ga, gb, ss, se, sent.mentions)):
+                    or cfg.list_intro_re.search(text[cl:ga])):
+                final.append(c)
+                continue
+            st = group_stage.get(c.group, group_stage)
+            if st is group_stage:
+                if kept_spans is None:
+                    kept_spans = [(x.start, x.end) for x in kept]
+                st = group_stage[c.group] = _stage(text, kept_spans, ga, gb, ss, se, sent.mentions)
+            if st:
                 final.append(c)
         # list propagation: headless items of a 、-list that holds named projects
         segs_by_group: dict[int, list[_Seg]] = {}
@@ -1323,6 +1350,7 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
             gmap.setdefault(c.group, []).append(c)
         resp: dict = {}
         members: dict = {}
+        stages: dict = {}
         for g in gmap.values():
             if len(g) > 1 and all(x.heading is None for x in g):
                 gb = max(x.end for x in g)
@@ -1370,7 +1398,14 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
                 continue
             g = gmap[c.group]
             ga, gb = min(x.start for x in g), max(x.end for x in g)
-            c.phase = members.get(id(c)) or _stage(text, spans, ga, gb, ss, se, sent.mentions)
+            c.phase = members.get(id(c))
+            if not c.phase:
+                # the same for every member of the group (pure): computed once
+                key = (ga, gb)
+                st = stages.get(key, stages)
+                if st is stages:
+                    st = stages[key] = _stage(text, spans, ga, gb, ss, se, sent.mentions)
+                c.phase = st
             # a round named in the same sentence
             if sent.mentions:
                 best = min(sent.mentions, key=lambda m: min(abs(m[0] - c.start), abs(m[1] - c.start)))
