@@ -339,10 +339,6 @@ class Rules:
                 gate_twins[g] = tw.match if tw is not None else g
         self.start_gate_fast = {ch: (gate_twins[g] if g is not None else None) for ch, g in self.start_gate.items()}
 
-    def engines_agree(self, text: str) -> bool:
-        """May ``text`` be matched with the ``re`` twins? (:func:`extract.numbers.engines_agree`)"""
-        return engines_agree(text)
-
 
 def _renamed(pattern: str, prefix: str) -> str:
     """``pattern`` with its named groups prefixed, so that several can share one regex."""
@@ -479,7 +475,7 @@ class Parser:
         self.n = len(text)
         self.no_start = r.no_start
         self._years: dict = {}
-        self.fast = r.engines_agree(text)
+        self.fast = engines_agree(text)
         self._match = r.match_fast if self.fast else r.match_slow
 
     # -- small helpers -------------------------------------------------------

@@ -40,18 +40,8 @@ class Doc:
 
     def make(self, cls, nstart: int, nend: int, **fields):
         """Build a fact of type ``cls`` for the normalised span ``[nstart, nend)``."""
-        # NormText.span and NormText.sentence_span_original, inlined (called per fact)
-        norm = self.norm
-        offs = norm.offsets
-        if nend <= nstart:
-            start = end = offs[nstart]
-        else:
-            start, end = offs[nstart], offs[nend - 1] + 1
-        s, e = norm.sentence_at(nstart)
-        if e <= s:
-            ss = se = offs[s]
-        else:
-            ss, se = offs[s], offs[e - 1] + 1
+        start, end = self.norm.span(nstart, nend)
+        ss, se = self.norm.sentence_span_original(nstart)
         return cls(
             start=start,
             end=end,

@@ -22,6 +22,7 @@ import bisect
 import functools
 import re
 import statistics
+import string
 from array import array
 from dataclasses import dataclass, field
 
@@ -47,7 +48,6 @@ PHOTO_CREDIT_ENDS = ("摄", "摄影", "供图", "文/图", "图/文")
 CAPTION_STARTS = ("图为", "图片为")
 _DATE_OR_TIME_END = regex.compile(r"(?:(?<!\d)\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?<!\d)\d{1,2}:\d{2}(?::\d{2})?)[ \t]*$")
 _SPACE_RUN = regex.compile(r"[ \t\u3000\u00a0\u2002\u2003\u2009\u202f\n\f\v]+")
-_ASCII_ALNUM = regex.compile(r"[A-Za-z0-9]")
 _NON_SPACE = re.compile(r"\S")  # what makes ``s.strip()`` non-empty
 
 
@@ -191,7 +191,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 #: ``_IOTA_MAX`` (a constant table, not a cache of any text).
 _IOTA = array("i")
 _IOTA_MAX = 1 << 22
-_ASCII_ALNUM_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_ASCII_ALNUM_CHARS = frozenset(string.ascii_letters + string.digits)
 
 
 def _iota(n: int):
@@ -234,7 +234,7 @@ def normalise(original: str) -> NormText:
             offs.append(first_nl)
             continue
         # a space run inside a line
-        if prev in alnum and nxt in alnum and prev and nxt:
+        if prev in alnum and nxt in alnum:  # ("" is in neither)
             out.append(" ")
             offs.append(a)
     if pos < n:

@@ -908,9 +908,7 @@ def _disagreements():
     diff = set()
     for cls in (r"\d", r"\s"):
         diff |= set(regex.findall(cls, bmp)) ^ set(re.findall(cls, bmp))
-    if not diff:
-        return None
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(diff)) + "]")
+    return _char_class_rx(diff)
 
 
 def engines_agree(text: str) -> bool:

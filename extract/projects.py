@@ -1036,12 +1036,11 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
                     or cfg.list_intro_re.search(text[cl:ga])):
                 final.append(c)
                 continue
-            st = group_stage.get(c.group, group_stage)
-            if st is group_stage:
+            if c.group not in group_stage:
                 if kept_spans is None:
                     kept_spans = [(x.start, x.end) for x in kept]
-                st = group_stage[c.group] = _stage(text, kept_spans, ga, gb, ss, se, sent.mentions)
-            if st:
+                group_stage[c.group] = _stage(text, kept_spans, ga, gb, ss, se, sent.mentions)
+            if group_stage[c.group]:
                 final.append(c)
         # list propagation: headless items of a 、-list that holds named projects
         segs_by_group: dict[int, list[_Seg]] = {}
@@ -1401,11 +1400,9 @@ def _assign_fields(doc, cands: list[Cand], parsed: dict, current_round: Optional
             c.phase = members.get(id(c))
             if not c.phase:
                 # the same for every member of the group (pure): computed once
-                key = (ga, gb)
-                st = stages.get(key, stages)
-                if st is stages:
-                    st = stages[key] = _stage(text, spans, ga, gb, ss, se, sent.mentions)
-                c.phase = st
+                if (ga, gb) not in stages:
+                    stages[ga, gb] = _stage(text, spans, ga, gb, ss, se, sent.mentions)
+                c.phase = stages[ga, gb]
             # a round named in the same sentence
             if sent.mentions:
                 best = min(sent.mentions, key=lambda m: min(abs(m[0] - c.start), abs(m[1] - c.start)))
