@@ -4,6 +4,8 @@
   loaded (the global jieba dictionary of other modules is left alone);
 * :func:`tokenize` – words with offsets, cut by :func:`get_fast_jieba` (the same
   algorithm compiled) and equal to jieba's;
+* :func:`pos_cut` – jieba's part-of-speech tags of words, with the compiled route
+  and the numpy Viterbi (equal to ``jieba.posseg``'s);
 * :func:`get_nlp` – ``spacy.blank("zh")`` whose tokenizer segments with that jieba
   instance, plus the shipped statistical ``ner`` (label ``PROJECT``) trained by
   ``xiangmu train`` into ``extract/data/ner_model``; ``None`` when no model is shipped;
@@ -66,14 +68,164 @@ def get_fast_jieba():
 _SLOW_PATH_CHARS = "-"
 
 
+@functools.lru_cache(maxsize=1)
+def _fast_parts():
+    """What :func:`_fast_tokenize` reads of ``jieba_next``: its tokenizer, its block
+    patterns and its ``finalseg`` model (the objects themselves, not copies)."""
+    from jieba_next import _patterns, finalseg
+
+    return (get_fast_jieba(), _patterns.re_han_default.split, _patterns.re_skip_default,
+            finalseg.re_han.split, finalseg.re_skip.split, finalseg.viterbi_hmm,
+            finalseg.start_P, finalseg.trans_P, finalseg.emit_P, finalseg.Force_Split_Words)
+
+
+def _route(tk, blk: str) -> list:
+    """``tk._route_from_rust(blk)``: for each position, the last index of the word
+    starting there on jieba's best route (the compiled DAG and route)."""
+    prefix = tk._rust_prefix
+    if prefix is None:  # built lazily after the user dictionary is loaded
+        return tk._route_from_rust(blk)
+    return prefix.get_dag_and_calc(blk)
+
+
+def _finalseg_han(blk: str, at: int, out: list, parts) -> None:
+    """``jieba_next.finalseg``'s words of a block of Han characters (its compiled
+    BMES Viterbi; a word of its force-split list goes out as characters), as
+    ``(word, start, end)`` with ``blk`` starting at ``at``."""
+    _, _, _, _, _, viterbi, start_p, trans_p, emit_p, force_split = parts
+    append = out.append
+    begin = nexti = 0
+    for i, pos in enumerate(viterbi(blk, "BMES", start_p, trans_p, emit_p)[1]):
+        if pos == "B":
+            begin = i
+        elif pos == "E":
+            nexti = i + 1
+            word = blk[begin:nexti]
+            if word in force_split:
+                for k in range(begin, nexti):
+                    append((blk[k], at + k, at + k + 1))
+            else:
+                append((word, at + begin, at + nexti))
+        elif pos == "S":
+            nexti = i + 1
+            append((blk[i], at + i, at + nexti))  # split or not, one character
+    n = len(blk)
+    if nexti < n:
+        word = blk[nexti:]
+        if word in force_split:
+            for k in range(nexti, n):
+                append((blk[k], at + k, at + k + 1))
+        else:
+            append((word, at + nexti, at + n))
+
+
+def _finalseg_cut(buf: str, at: int, out: list, parts) -> None:
+    """``jieba_next.finalseg.cut(buf)``: the HMM's words of a run of characters the
+    dictionary does not know, as ``(word, start, end)`` with ``buf`` starting at ``at``."""
+    if buf.isascii():  # no Han block: only finalseg's re_skip split
+        if buf.isalnum():  # one match of ``[a-zA-Z0-9]+``: one word
+            out.append((buf, at, at + len(buf)))
+            return
+        for x in parts[4](buf):
+            if x:
+                out.append((x, at, at + len(x)))
+                at += len(x)
+        return
+    if "\u4e00" <= min(buf) and max(buf) <= "\u9fd5":  # all Han: one block
+        _finalseg_han(buf, at, out, parts)
+        return
+    for j, blk in enumerate(parts[3](buf)):
+        if j & 1:  # a Han block (re.split puts the captured blocks at odd places)
+            _finalseg_han(blk, at, out, parts)
+            at += len(blk)
+        else:
+            for x in parts[4](blk):
+                if x:
+                    out.append((x, at, at + len(x)))
+                    at += len(x)
+
+
+def _fast_tokenize(text: str) -> tuple[tuple[str, int, int], ...]:
+    """``tuple(get_fast_jieba().tokenize(text))`` (default mode, HMM on) without its
+    generators: the same blocks, the same compiled route, the same HMM for runs of
+    unknown single characters, each ``(word, start, end)`` built directly."""
+    parts = _fast_parts()
+    tk, han_split, skip_re = parts[0], parts[1], parts[2]
+    freq = tk.FREQ
+    out: list = []
+    append = out.append
+    at = 0  # where ``blk`` starts in ``text``
+    for k, blk in enumerate(han_split(text)):
+        n = len(blk)
+        if not n:
+            continue
+        if not k & 1:
+            # between blocks: every character alone, except that "\r\n" stays one word
+            if n == 1:
+                append((blk, at, at + 1))
+            elif "\r\n" in blk:
+                i = at
+                for x in skip_re.split(blk):
+                    if skip_re.match(x):
+                        append((x, i, i + len(x)))
+                        i += len(x)
+                    else:
+                        for c in x:
+                            append((c, i, i + 1))
+                            i += 1
+            else:
+                i = at
+                for c in blk:
+                    append((c, i, i + 1))
+                    i += 1
+            at += n
+            continue
+        route = _route(tk, blk)
+        x = 0
+        b = -1  # start of the pending run of single characters
+        while x < n:
+            y = route[x] + 1
+            if y - x == 1:
+                if b < 0:
+                    b = x
+            else:
+                if b >= 0:
+                    if x - b == 1:
+                        append((blk[b], at + b, at + x))
+                    else:
+                        buf = blk[b:x]
+                        if not freq.get(buf):
+                            _finalseg_cut(buf, at + b, out, parts)
+                        else:
+                            for i in range(b, x):
+                                append((blk[i], at + i, at + i + 1))
+                    b = -1
+                append((blk[x:y], at + x, at + y))
+            x = y
+        if b >= 0:
+            if n - b == 1:
+                append((blk[b], at + b, at + n))
+            else:
+                buf = blk[b:]
+                if not freq.get(buf):
+                    _finalseg_cut(buf, at + b, out, parts)
+                else:
+                    for i in range(b, n):
+                        append((blk[i], at + i, at + i + 1))
+        at += n
+    return tuple(out)
+
+
 @text_cache(8192)
 def tokenize(text: str) -> tuple[tuple[str, int, int], ...]:
     """``(word, start, end)`` of each jieba word of ``text`` (cached: the rules ask
-    for the same clauses several times). The compiled segmenter does the work; a
-    text with a ``-`` goes to jieba, so that the words are jieba 0.42.1's."""
-    if any(c in text for c in _SLOW_PATH_CHARS):
-        return tuple(get_jieba().tokenize(text))
-    return tuple(get_fast_jieba().tokenize(text))
+    for the same clauses several times). The compiled segmenter does the work (its
+    cut re-done in :func:`_fast_tokenize` without generators); a text with a ``-`` goes
+    to jieba, so that the words are jieba 0.42.1's."""
+    for c in _SLOW_PATH_CHARS:
+        if c in text:
+            return tuple(get_jieba().tokenize(text))
+    return _fast_tokenize(text)
 
 
 def _use_our_jieba(nlp) -> None:
@@ -192,30 +344,159 @@ def _viterbi(obs: str) -> list:
 
 @functools.lru_cache(maxsize=1)
 def _pos_tokenizer():
+    """jieba's part-of-speech tagger over :func:`get_jieba` (its word tags; the cut
+    itself is :func:`_pos_pairs`)."""
     import jieba.posseg as pseg
 
-    class _Tagger(pseg.POSTokenizer):
-        # jieba's own ``__cut`` with the faster, equal :func:`_viterbi`
-        def _POSTokenizer__cut(self, sentence):
-            pos_list = _viterbi(sentence)
-            begin, nexti = 0, 0
-            for i, char in enumerate(sentence):
-                pos = pos_list[i][0]
+    return pseg.POSTokenizer(get_jieba())
+
+
+#: the most words a position's DAG may hold in ``jieba_next``'s compiled trie (it stops at 12)
+_RUST_DAG_CAP = 12
+
+
+def _rust_route_is_jiebas(jb, fast, full: bool = False) -> bool:
+    """Whether ``jieba_next``'s compiled DAG and route (:func:`_route` over ``fast``)
+    equal ``jb.get_DAG`` + ``jb.calc`` on every text.
+
+    They do when both hold the same word frequencies and total: the trie is built
+    from them and walks the same prefixes (the dictionary is closed under
+    prefixes), the scores are the same sums of glibc's ``log`` in the same order,
+    ties go to the longer word in both; and when no word has more than 12
+    dictionary words among its prefixes (the trie keeps at most 12 per position).
+    Comparing half a million frequencies takes a tenth of a second, so at run time
+    only the total and the size are compared; ``full=True`` (the tests) checks all."""
+    fast.check_initialized()
+    jb.check_initialized()
+    if jb.total != fast.total or len(jb.FREQ) != len(fast.FREQ):
+        return False
+    if not full:
+        return True
+    freq = jb.FREQ
+    if freq != fast.FREQ or any(w[:i] not in freq for w in freq for i in range(1, len(w))):
+        return False
+    return all(sum(1 for i in range(1, len(w) + 1) if freq.get(w[:i])) <= _RUST_DAG_CAP
+               for w in freq if len(w) > _RUST_DAG_CAP)
+
+
+@functools.lru_cache(maxsize=1)
+def _pos_parts():
+    """What :func:`_pos_pairs` reads: jieba's tokenizer, ``jieba_next``'s (whose
+    compiled route stands in for jieba's when :func:`_rust_route_is_jiebas`), the
+    tagger and jieba.posseg's patterns."""
+    import jieba.posseg as pseg
+
+    jb, fast = get_jieba(), get_fast_jieba()
+    return (jb, fast if _rust_route_is_jiebas(jb, fast) else None, _pos_tokenizer(),
+            pseg.re_han_internal.split, pseg.re_skip_internal, pseg.re_han_detail.split,
+            pseg.re_skip_detail.split, pseg.re_num.match, pseg.re_eng.match)
+
+
+def _jieba_route(jb, fast, blk: str) -> list:
+    """For each position of ``blk``, the last index of the word starting there on
+    jieba's best route (``jb.get_DAG`` and ``jb.calc``, or the same compiled)."""
+    if fast is not None:  # (a block is Han and ASCII only, so always a valid Rust string)
+        return _route(fast, blk)
+    dag = jb.get_DAG(blk)
+    route: dict = {}
+    jb.calc(blk, dag, route)
+    return [route[i][1] for i in range(len(blk))]
+
+
+def _pos_detail(buf: str, out: list, parts) -> None:
+    """``POSTokenizer.__cut_detail(buf)`` with :func:`_viterbi` for the HMM, as
+    ``(word, tag)``: Han blocks by the HMM, numbers "m", letters "eng", the rest "x"."""
+    han_split, skip_split, num_match, eng_match = parts[5], parts[6], parts[7], parts[8]
+    append = out.append
+    for j, blk in enumerate(han_split(buf)):
+        if j & 1:  # a Han block
+            states = _viterbi(blk)
+            begin = nexti = 0
+            for i, (pos, tag) in enumerate(states):
                 if pos == "B":
                     begin = i
                 elif pos == "E":
-                    yield pseg.pair(sentence[begin:i + 1], pos_list[i][1])
+                    append((blk[begin:i + 1], tag))
                     nexti = i + 1
                 elif pos == "S":
-                    yield pseg.pair(char, pos_list[i][1])
+                    append((blk[i], tag))
                     nexti = i + 1
-            if nexti < len(sentence):
-                yield pseg.pair(sentence[nexti:], pos_list[nexti][1])
+            if nexti < len(blk):
+                append((blk[nexti:], states[nexti][1]))
+        else:
+            for x in skip_split(blk):
+                if x:
+                    if num_match(x):
+                        append((x, "m"))
+                    elif eng_match(x):
+                        append((x, "eng"))
+                    else:
+                        append((x, "x"))
 
-    return _Tagger(get_jieba())
+
+def _pos_pairs(text: str) -> list:
+    """``[(p.word, p.flag) for p in jieba.posseg.POSTokenizer(get_jieba()).cut(text)]``
+    with :func:`_viterbi`, in one loop: the same blocks, DAG, route, tags and HMM."""
+    parts = _pos_parts()
+    jb, fast, tagger, block_split, skip_re = parts[:5]
+    tagger.makesure_userdict_loaded()
+    tags = tagger.word_tag_tab
+    freq = jb.FREQ
+    out: list = []
+    append = out.append
+    for k, blk in enumerate(block_split(text)):
+        if not k & 1:
+            # between blocks: whitespace ("\r\n" as one) and every other character
+            # alone, all tagged "x" (digits, "." and letters are never here)
+            if len(blk) == 1:
+                append((blk, "x"))
+            elif "\r\n" in blk:
+                for x in skip_re.split(blk):
+                    if skip_re.match(x):
+                        append((x, "x"))
+                    else:
+                        out.extend([(c, "x") for c in x])
+            else:
+                out.extend([(c, "x") for c in blk])
+            continue
+        route = _jieba_route(jb, fast, blk)
+        n = len(blk)
+        x = 0
+        b = -1  # start of the pending run of single characters
+        while x < n:
+            y = route[x] + 1
+            if y - x == 1:
+                if b < 0:
+                    b = x
+            else:
+                if b >= 0:
+                    if x - b == 1:
+                        c = blk[b]
+                        append((c, tags.get(c, "x")))
+                    else:
+                        buf = blk[b:x]
+                        if not freq.get(buf):
+                            _pos_detail(buf, out, parts)
+                        else:
+                            out.extend([(c, tags.get(c, "x")) for c in buf])
+                    b = -1
+                w = blk[x:y]
+                append((w, tags.get(w, "x")))
+            x = y
+        if b >= 0:
+            if n - b == 1:
+                c = blk[b]
+                append((c, tags.get(c, "x")))
+            else:
+                buf = blk[b:]
+                if not freq.get(buf):
+                    _pos_detail(buf, out, parts)
+                else:
+                    out.extend([(c, tags.get(c, "x")) for c in buf])
+    return out
 
 
 @text_cache(4096)
 def pos_cut(text: str) -> tuple[tuple[str, str], ...]:
     """``(word, tag)`` pairs of jieba's part-of-speech tagger (with our dictionary)."""
-    return tuple((p.word, p.flag) for p in _pos_tokenizer().cut(text))
+    return tuple(_pos_pairs(text))

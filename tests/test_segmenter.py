@@ -48,6 +48,7 @@ def test_same_words_as_jieba_on_reports_and_their_clauses():
 # block pattern (+#&._%-), spaces, punctuation and a full-width digit
 ALPHABET = list("项目园区高新技术产业基地中心郑州新开工投产签约亿元万个年月日第期号")
 ALPHABET += list("abcXYZ0123456789+#&._%- \u3000，。、（）()“”—１")
+ALPHABET += list("\r\n\t")  # line breaks ("\r\n" is one word)
 
 
 @settings(max_examples=400, deadline=None, derandomize=True)
