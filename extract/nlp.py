@@ -145,6 +145,41 @@ def _finalseg_cut(buf: str, at: int, out: list, parts) -> None:
                     at += len(x)
 
 
+def _dag_pieces(blk: str, route: list, freq: dict) -> list:
+    """The words of a Han block on jieba's best ``route`` (default mode, HMM on), as
+    ``(start, end, unknown)``: ``unknown`` marks a run of single characters that the
+    dictionary does not know as a whole, which the caller's HMM cuts. A run the
+    dictionary knows comes out as single characters, as in jieba's ``__cut_DAG``."""
+    pieces: list = []
+    append = pieces.append
+
+    def run(b: int, e: int) -> None:  # a run of single characters [b, e)
+        if e - b == 1:
+            append((b, e, False))
+        elif freq.get(blk[b:e]):
+            pieces.extend([(i, i + 1, False) for i in range(b, e)])
+        else:
+            append((b, e, True))
+
+    n = len(blk)
+    x = 0
+    b = -1  # start of the pending run of single characters
+    while x < n:
+        y = route[x] + 1
+        if y - x == 1:
+            if b < 0:
+                b = x
+        else:
+            if b >= 0:
+                run(b, x)
+                b = -1
+            append((x, y, False))
+        x = y
+    if b >= 0:
+        run(b, n)
+    return pieces
+
+
 def _fast_tokenize(text: str) -> tuple[tuple[str, int, int], ...]:
     """``tuple(get_fast_jieba().tokenize(text))`` (default mode, HMM on) without its
     generators: the same blocks, the same compiled route, the same HMM for runs of
@@ -180,38 +215,11 @@ def _fast_tokenize(text: str) -> tuple[tuple[str, int, int], ...]:
                     i += 1
             at += n
             continue
-        route = _route(tk, blk)
-        x = 0
-        b = -1  # start of the pending run of single characters
-        while x < n:
-            y = route[x] + 1
-            if y - x == 1:
-                if b < 0:
-                    b = x
+        for a, b, unknown in _dag_pieces(blk, _route(tk, blk), freq):
+            if unknown:
+                _finalseg_cut(blk[a:b], at + a, out, parts)
             else:
-                if b >= 0:
-                    if x - b == 1:
-                        append((blk[b], at + b, at + x))
-                    else:
-                        buf = blk[b:x]
-                        if not freq.get(buf):
-                            _finalseg_cut(buf, at + b, out, parts)
-                        else:
-                            for i in range(b, x):
-                                append((blk[i], at + i, at + i + 1))
-                    b = -1
-                append((blk[x:y], at + x, at + y))
-            x = y
-        if b >= 0:
-            if n - b == 1:
-                append((blk[b], at + b, at + n))
-            else:
-                buf = blk[b:]
-                if not freq.get(buf):
-                    _finalseg_cut(buf, at + b, out, parts)
-                else:
-                    for i in range(b, n):
-                        append((blk[i], at + i, at + i + 1))
+                append((blk[a:b], at + a, at + b))
         at += n
     return tuple(out)
 
@@ -459,40 +467,12 @@ def _pos_pairs(text: str) -> list:
             else:
                 out.extend([(c, "x") for c in blk])
             continue
-        route = _jieba_route(jb, fast, blk)
-        n = len(blk)
-        x = 0
-        b = -1  # start of the pending run of single characters
-        while x < n:
-            y = route[x] + 1
-            if y - x == 1:
-                if b < 0:
-                    b = x
+        for a, b, unknown in _dag_pieces(blk, _jieba_route(jb, fast, blk), freq):
+            if unknown:
+                _pos_detail(blk[a:b], out, parts)
             else:
-                if b >= 0:
-                    if x - b == 1:
-                        c = blk[b]
-                        append((c, tags.get(c, "x")))
-                    else:
-                        buf = blk[b:x]
-                        if not freq.get(buf):
-                            _pos_detail(buf, out, parts)
-                        else:
-                            out.extend([(c, tags.get(c, "x")) for c in buf])
-                    b = -1
-                w = blk[x:y]
+                w = blk[a:b]
                 append((w, tags.get(w, "x")))
-            x = y
-        if b >= 0:
-            if n - b == 1:
-                c = blk[b]
-                append((c, tags.get(c, "x")))
-            else:
-                buf = blk[b:]
-                if not freq.get(buf):
-                    _pos_detail(buf, out, parts)
-                else:
-                    out.extend([(c, tags.get(c, "x")) for c in buf])
     return out
 
 
