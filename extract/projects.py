@@ -53,7 +53,7 @@ from .doc import literal_spans
 from .memo import text_cache
 from .models import PhaseEvent, Project
 from .nlp import pos_cut, tokenize
-from .numbers import NUMBER, parse_number
+from .numbers import NUMBER, engines_agree, parse_number, re_twin
 
 # ---------------------------------------------------------------------------
 # configuration
@@ -76,6 +76,7 @@ class _Cfg:
     strong: frozenset
     boundary_heads: frozenset
     suffix_res: tuple
+    suffix_any_re: "regex.Pattern"
     delim_re: "regex.Pattern"
     clause_re: "regex.Pattern"
     triggers: frozenset
@@ -158,6 +159,7 @@ def _cfg() -> _Cfg:
         strong=frozenset(strong),
         boundary_heads=frozenset(d.get("token_boundary_heads", [])),
         suffix_res=tuple(regex.compile(p) for p in d["phase_suffix"]),
+        suffix_any_re=regex.compile("|".join(f"(?:{p})" for p in d["phase_suffix"])),
         delim_re=regex.compile(d["delimiters"]),
         clause_re=regex.compile(d["clause_delimiters"]),
         triggers=frozenset(d["left_triggers"]),
@@ -403,10 +405,13 @@ def _parse_sentence(text: str, ss: int, se: int, ctx: Optional[_Ctx] = None) -> 
             sent.mentions.append((a, ss + m.end(), _match_round(m, ctx.current), cfg.lists.get(m.group("list"))))
     # segments
     cuts = []  # (start, end, kind)
+    joined = cfg.joined_enum_re.match
     for m in cfg.delim_re.finditer(s):
-        if m.group() == "、" and cfg.joined_enum_re.match(s, m.start()):
+        g = m.group()
+        a = m.start()
+        if g == "、" and joined(s, a):
             continue
-        cuts.append((ss + m.start(), ss + m.end(), m.group()))
+        cuts.append((ss + a, ss + m.end(), g))
     for a, b, _, _ in labels:
         cuts.append((a, b, "label"))
     for h in sent.headings:
@@ -486,7 +491,11 @@ def _is_trigger(tokens, k, seg_start, text) -> bool:
 
 
 def _extend_suffix(text: str, e: int, limit: int) -> int:
-    suffix_res = _cfg().suffix_res
+    cfg = _cfg()
+    # (one test first: when no suffix pattern matches at e, neither does any of them)
+    if cfg.suffix_any_re.match(text, e, limit) is None:
+        return e
+    suffix_res = cfg.suffix_res
     for _ in range(3):
         moved = False
         for rx in suffix_res:
@@ -516,20 +525,82 @@ def _quant_re():
     return regex.compile(rf"第{n}+[期批]?|{n}+\s*(?:余|多)?\s*[{q}]")
 
 
-@text_cache(8192)  # pure: the same names recur across sentences
-def _distinctive(part: str) -> int:
-    """How many characters of ``part`` are not generic words, places, numbers,
-    quantifiers, round words or determiners."""
+@functools.lru_cache(maxsize=1)
+def _name_twins() -> tuple:
+    """The ``re`` twins (:func:`extract.numbers.re_twin`) of the patterns run over
+    every name: the ``reject_name_patterns`` (each its twin, or itself when it has
+    none), the generic words and the quantifiers (None when no twin). For names on
+    which :func:`extract.numbers.engines_agree` holds."""
     cfg = _cfg()
-    rest = cfg.generic_re.sub(" ", part)
-    rest = _quant_re().sub(" ", rest)
-    n = 0
+    return tuple(re_twin(rx) or rx for rx in cfg.reject_name), re_twin(cfg.generic_re), re_twin(_quant_re())
+
+
+def _pattern_rejects(name: str) -> bool:
+    """Whether one of the ``reject_name_patterns`` is found in ``name``."""
+    rxs = _name_twins()[0] if engines_agree(name) else _cfg().reject_name
+    for rx in rxs:
+        if rx.search(name):
+            return True
+    return False
+
+
+def _distinctive_rest(part: str) -> str:
+    """``part`` with its generic words, places, numbers with quantifiers and round
+    words blanked (what :func:`_distinctive` counts in)."""
+    _, generic, quant = _name_twins()
+    if generic is not None and quant is not None and engines_agree(part):
+        return quant.sub(" ", generic.sub(" ", part))
+    return _quant_re().sub(" ", _cfg().generic_re.sub(" ", part))
+
+
+@functools.lru_cache(maxsize=1)
+def _sure_char_re():
+    """A character that counts in :func:`_distinctive` whatever the words are: a word
+    character (not matched by ``_RX_NONWORD``) that is no generic single character and
+    no character of a determiner. (Every character is in exactly one word of its
+    piece, and only a generic single character or a determiner word is skipped.)"""
+    cfg = _cfg()
+    skip = set(cfg.generic_single) | {c for d in cfg.determiners for c in d}
+    if not skip:
+        return regex.compile(r"[\p{Han}A-Za-z0-9]")
+    return regex.compile(r"[[\p{Han}A-Za-z0-9]--[%s]]" % "".join(regex.escape(c) for c in sorted(skip)),
+                         flags=regex.V1)
+
+
+def _word_counts(rest: str):
+    """For each jieba word of the blanked ``rest`` (:func:`_distinctive_rest`), how many
+    of its characters count: none for a generic single character or a determiner,
+    else its Han characters, letters and digits."""
+    cfg = _cfg()
     for p in rest.split():
         for w, _, _ in tokenize(p):
             if w in cfg.generic_single or w in cfg.determiners:
                 continue
-            n += len(_RX_NONWORD.sub("", w))
-    return n
+            yield len(_RX_NONWORD.sub("", w))
+
+
+@text_cache(8192)  # pure: the same names recur across sentences
+def _has_distinctive(part: str) -> bool:
+    """``_distinctive(part) >= 2`` (all its callers ask), with fewer words read: two
+    characters that count whatever the words are settle it, else the count stops at 2."""
+    rest = _distinctive_rest(part)
+    sure_rx = _sure_char_re()
+    sure = sure_rx.search(rest)
+    if sure is not None and sure_rx.search(rest, sure.end()) is not None:
+        return True
+    n = 0
+    for k in _word_counts(rest):
+        n += k
+        if n >= 2:
+            return True
+    return False
+
+
+@text_cache(8192)  # pure: the same names recur across sentences
+def _distinctive(part: str) -> int:
+    """How many characters of ``part`` are not generic words, places, numbers,
+    quantifiers, round words or determiners."""
+    return sum(_word_counts(_distinctive_rest(part)))
 
 
 @text_cache(8192)  # pure: the same names recur across sentences
@@ -541,7 +612,7 @@ def _is_generic(name: str) -> bool:
     rest = _RX_QUOTED.sub("", name)
     m = cfg.suffix_tail_re.search(rest)
     core = rest[:m.start()] if m and m.start() > 0 else rest
-    if _distinctive(core) >= 2:
+    if _has_distinctive(core):
         return False
     if m and m.start() > 0:
         # core minus its head: a place or a qualifier before the head makes it one site
@@ -556,14 +627,12 @@ def _is_generic(name: str) -> bool:
 
 @text_cache(8192)  # pure: the same names recur across sentences
 def _reject_name(name: str) -> bool:
-    cfg = _cfg()
     if len(name) < 3 or len(name) > 70:
         return True
     if not _balanced(name):
         return True
-    for rx in cfg.reject_name:
-        if rx.search(name):
-            return True
+    if _pattern_rejects(name):
+        return True
     return _is_generic(name)
 
 
@@ -617,7 +686,7 @@ def _pos_reject(name: str) -> bool:
             pos += len(w)
         # (a verb before 项目 is its object: 抓项目, 梳理项目; a verbal noun is fine)
         named = before[1] == "vn" or m.group() != "项目"
-        return not (named and m.group() in cfg.strong and _distinctive(core[:pos]) >= 2)
+        return not (named and m.group() in cfg.strong and _has_distinctive(core[:pos]))
     return False
 
 
@@ -645,14 +714,32 @@ def _right_context(text: str, b: int, limit: int) -> bool:
     return bool(cfg.context_re.search(window[:cut]))
 
 
-def _left_cut(text: str, seg_start: int, head_start: int, tokens) -> int:
-    """Start of a name whose head begins at ``head_start``."""
-    cfg = _cfg()
+def _barrier_start(text: str, seg_start: int, head_start: int) -> int:
+    """Where :func:`_left_cut` starts before reading words: after the last amount or
+    date before the head (they never belong inside a name). The name starts there or
+    later, so this needs no words."""
     L = seg_start
-    # amounts and dates never belong inside a name: start after the last one
-    for m in cfg.barriers_re.finditer(text, seg_start, head_start):
+    for m in _cfg().barriers_re.finditer(text, seg_start, head_start):
         if m.end() > m.start():
             L = max(L, m.end())
+    return L
+
+
+def _no_room(L0: int, head_start: int, e: int) -> bool:
+    """Whether a name ending at ``e`` that starts at ``L0`` or later is dropped whatever
+    the words: it would start at or after its head (``L >= hs``), or be shorter than
+    the 3 characters :func:`_reject_name` asks for."""
+    return L0 >= head_start or e - L0 < 3
+
+
+def _left_cut(text: str, seg_start: int, head_start: int, tokens) -> int:
+    """Start of a name whose head begins at ``head_start``."""
+    return _left_cut_from(text, _barrier_start(text, seg_start, head_start), head_start, tokens)
+
+
+def _left_cut_from(text: str, L: int, head_start: int, tokens) -> int:
+    """:func:`_left_cut` with ``L = _barrier_start(...)`` already known."""
+    cfg = _cfg()
     keep_de = cfg.keep_de
     for k, (w, a, b) in enumerate(tokens):
         if b > head_start:
@@ -683,21 +770,58 @@ def _left_cut(text: str, seg_start: int, head_start: int, tokens) -> int:
     return L
 
 
-def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[list] = None) -> list[Cand]:
-    cfg = _cfg()
-    start, end = sg.start, sg.end
-    head_re = cfg.head_re
-    if hstarts is not None and not _has_start(hstarts, start, end):
-        return []
-    if head_re.search(text, start, end) is None:
-        return []
+def _segment_heads(text: str, start: int, end: int) -> dict:
+    """Head word end -> ``(start, word)`` of the longest head ending there, of the head
+    words matched in ``text[start:end]`` (overlapped)."""
     heads = {}
-    for m in head_re.finditer(text, start, end, overlapped=True):
+    for m in _cfg().head_re.finditer(text, start, end, overlapped=True):
         hs, he = m.span()
         w = m.group()
         prev = heads.get(he)
         if prev is None or len(w) > len(prev[1]):
             heads[he] = (hs, w)
+    return heads
+
+
+def _segment_heads_from(text: str, start: int, end: int, hstarts: list, hspans: list) -> dict:
+    """:func:`_segment_heads` read off the text's own head matches (:func:`_head_index`):
+    the head pattern is an alternation of words, so a match of the whole text that ends
+    within the segment is the segment's match at that position; one that runs past the
+    segment's end is matched again within it."""
+    head_re = _cfg().head_re
+    heads = {}
+    i = bisect.bisect_left(hstarts, start)
+    n = len(hstarts)
+    while i < n:
+        hs, he, w = hspans[i]
+        if hs >= end:
+            break
+        i += 1
+        if he > end:
+            m = head_re.match(text, hs, end)
+            if m is None:
+                continue
+            he, w = m.end(), m.group()
+        prev = heads.get(he)
+        if prev is None or len(w) > len(prev[1]):
+            heads[he] = (hs, w)
+    return heads
+
+
+def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[list] = None,
+                        hspans: Optional[list] = None) -> list[Cand]:
+    """Names ending with a head word in the segment ``sg``. ``hstarts`` / ``hspans``:
+    the text's :func:`_head_index` (read instead of matching the segment again)."""
+    cfg = _cfg()
+    start, end = sg.start, sg.end
+    if hstarts is not None and not _has_start(hstarts, start, end):
+        return []
+    if hspans is not None:
+        heads = _segment_heads_from(text, start, end, hstarts, hspans)
+    else:
+        heads = _segment_heads(text, start, end)
+    if not heads:
+        return []
     tokens = tok_ends = None
     sent_end = sent.end
     out = []
@@ -711,6 +835,9 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[
             continue
         # 建成口袋公园6处: a kind of facility counted, not one project
         if cfg.reject_right_re.match(text, e, min(sent_end, e + 6)):
+            continue
+        L0 = _barrier_start(text, start, hs)
+        if _no_room(L0, hs, e):
             continue
         if tokens is None:
             tokens = _tokens(text, start, end)
@@ -728,7 +855,7 @@ def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[
             unit = tokens[k][0] if len(tokens[k][0]) > 1 else (tokens[k - 1][0] + w if k > 0 else w)
             if _is_generic(unit):
                 continue
-        L = _left_cut(text, start, hs, tokens)
+        L = _left_cut_from(text, L0, hs, tokens)
         if L >= hs:
             continue
         # (the cheap tests below before _reject_name: each drops the name, all are pure)
@@ -921,10 +1048,12 @@ class _Parses:
         return sent
 
 
-def _head_starts(text: str) -> list[int]:
-    """Every position where a head word starts (overlapped: a head inside a longer one
-    counts too). A stretch of the text without one holds no head word."""
-    return [m.start() for m in _cfg().head_re.finditer(text, overlapped=True)]
+def _head_index(text: str) -> tuple[list[int], list[tuple[int, int, str]]]:
+    """The head words of ``text`` matched once (overlapped: a head inside a longer one
+    counts too): every position where one starts (sorted; a stretch of the text without
+    one holds no head word), and ``(start, end, word)`` of each."""
+    spans = [(m.start(), m.end(), m.group()) for m in _cfg().head_re.finditer(text, overlapped=True)]
+    return [a for a, _, _ in spans], spans
 
 
 def _has_start(starts: list[int], a: int, b: int) -> bool:
@@ -955,7 +1084,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
         ctx = report_context(text, sentences)
     found: list[Cand] = []
     parsed = _Parses(text, ctx)
-    hstarts = _head_starts(text)
+    hstarts, hspans = _head_index(text)
     for ss, se in sentences:
         if se <= ss:
             continue
@@ -966,7 +1095,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
         cands: list[Cand] = []
         for sg in sent.segs:
             if sg.in_heading is not None:
-                sc = _segment_candidates(text, sg, sent, hstarts)
+                sc = _segment_candidates(text, sg, sent, hstarts, hspans)
                 a, b = _strip_item(text, sg.start, sg.end, last=True)
                 if sc:
                     b = max(c.end for c in sc)
@@ -975,7 +1104,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
                         a += 1
                 for a2, b2 in _split_conjoined(text, a, b, sc):
                     name = text[a2:b2]
-                    if b2 - a2 >= 3 and _balanced(name) and not any(rx.search(name) for rx in cfg.reject_name):
+                    if b2 - a2 >= 3 and _balanced(name) and not _pattern_rejects(name):
                         c = Cand(a2, b2, strong=True, group=sg.group, heading=sg.in_heading, headless=not sc)
                         cands.append(c)
                 continue
@@ -984,10 +1113,12 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
             i = bisect.bisect_left(hstarts, sg.start)
             if i >= len(hstarts) or hstarts[i] >= sg.end:
                 continue
-            for c in _segment_candidates(text, sg, sent, hstarts):
+            for c in _segment_candidates(text, sg, sent, hstarts, hspans):
                 c.group = sg.group
                 c.seg = sg.start
                 cands.append(c)
+        if not cands:
+            continue  # (nothing below adds a name to a sentence without candidates)
         # filters
         gsegs: dict[int, set] = {}
         for c in cands:
@@ -1070,7 +1201,7 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
                 name = text[a:b]
                 if not (2 <= len(name) <= 20) or _RX_BAD_ITEM.search(name):
                     continue
-                if _is_generic(name) or any(rx.search(name) for rx in cfg.reject_name):
+                if _is_generic(name) or _pattern_rejects(name):
                     continue
                 toks = _tokens(text, a, b)
                 if any(_trigger_word(t[0]) for t in toks):
