@@ -218,6 +218,26 @@ def best_time(fn: Callable[[], object], rounds: int) -> tuple[float, object]:
     return best, res
 
 
+def race(contenders: list[tuple[str, Callable[[], object]]], rounds: int) -> tuple[dict, dict]:
+    """Each contender's best time of ``rounds``, run interleaved (one round of all, then
+    the next), so that load from other processes hits all alike; and the result of
+    its best run."""
+    seconds: dict[str, float] = {}
+    results: dict[str, object] = {}
+    for _ in range(rounds):
+        for name, fn in contenders:
+            dt, res = best_time(fn, 1)
+            if dt < seconds.get(name, float("inf")):
+                seconds[name], results[name] = dt, res
+    return seconds, results
+
+
+def p95(values: list[float]) -> float:
+    """The 95th percentile by nearest rank (with a few values, the largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
 def corpus_texts() -> list[str]:
     from extract.loader import read_file
 
@@ -280,17 +300,12 @@ def stages_only(texts: list[str], ref: str, kinds: tuple[str, ...], refs: Option
     from extract import memo, pipeline
     from extract.doc import Doc
 
-    mods = [(k, pipeline._module(m)) for k, m in pipeline.EXTRACTORS if k in kinds]
     n = 0
     for i, s in enumerate(texts):
         memo.clear()
         doc = Doc.from_text(s)
         doc.reference_date = _dt.date.fromisoformat(refs[i] if refs else ref)
-        for kind, mod in mods:
-            if mod is None:
-                continue
-            doc.found[kind] = got = mod.extract(doc)
-            n += len(got)
+        n += len(pipeline.run_extractors(doc, kinds))
     return n
 
 
@@ -316,7 +331,6 @@ def run_extraction(args, results: dict) -> None:
         extract_text(s, ref)
     warm = time.perf_counter() - t
     rows = []
-    measured: dict[str, float] = {}
 
     from extract import memo
 
@@ -381,13 +395,7 @@ def run_extraction(args, results: dict) -> None:
         jio_note = f"JioNLP 不可用（{type(exc).__name__}: {exc}）；请 pip install 'jionlp==1.5.31'"
         say(jio_note)
 
-    counts: dict[str, object] = {}
-    for _ in range(rounds):  # interleaved, so load from other processes hits all alike
-        for name, fn in contenders:
-            dt, res = best_time(fn, 1)
-            if dt < measured.get(name, float("inf")):
-                measured[name] = dt
-                counts[name] = res
+    measured, counts = race(contenders, rounds)
     jieba_rate = chars / measured["jieba.cut（仅分词）"] if "jieba.cut（仅分词）" in measured else None
     jio_name = "JioNLP extract_money + extract_time"
     jio_rate = chars / measured[jio_name] if jio_name in measured else None
@@ -420,10 +428,11 @@ def run_extraction(args, results: dict) -> None:
     gen_texts = [r["text"] for r in gen]
     gen_refs = [r["reference_date"] for r in gen]
     gen_label = f"xiangmu extract_text，生成报道（{len(gen)} 篇）"
+    gen_same, gen_bound = f"{SAME_TASK_ROW}，生成报道", f"{NO_PROJECT_ROW}，生成报道"
     gen_contenders: list[tuple[str, Callable[[], object]]] = [
         (gen_label, ours_gen),
-        (f"{SAME_TASK_ROW}，生成报道", lambda: stages_only(gen_texts, ref, SAME_TASK_KINDS, gen_refs)),
-        (f"{NO_PROJECT_ROW}，生成报道", lambda: stages_only(gen_texts, ref, NO_PROJECT_KINDS, gen_refs)),
+        (gen_same, lambda: stages_only(gen_texts, ref, SAME_TASK_KINDS, gen_refs)),
+        (gen_bound, lambda: stages_only(gen_texts, ref, NO_PROJECT_KINDS, gen_refs)),
     ]
     # jieba and JioNLP again on the generated reports, so that every ratio compares
     # rates on the same text (the two libraries' rates differ between the corpus and these)
@@ -445,13 +454,7 @@ def run_extraction(args, results: dict) -> None:
             )
 
         gen_contenders.append((gen_jio, jio_gen))
-    gen_seconds: dict[str, float] = {}
-    gen_counts: dict[str, object] = {}
-    for _ in range(rounds):
-        for label, fn in gen_contenders:
-            dt, res = best_time(fn, 1)
-            if dt < gen_seconds.get(label, float("inf")):
-                gen_seconds[label], gen_counts[label] = dt, res
+    gen_seconds, gen_counts = race(gen_contenders, rounds)
     gen_rates = {label: n / dt for label, dt in gen_seconds.items()}
     g_jieba = gen_rates.get(gen_jieba) if gen_jieba else None
     g_jio = gen_rates.get(gen_jio) if gen_jio else None
@@ -506,8 +509,8 @@ def run_extraction(args, results: dict) -> None:
         line = (f"相对 JioNLP（语料）：完整抽取 {ours_rate / jio_rate:.2f}×；同一任务（仅日期+金额）{same:.2f}×；"
                 f"项目阶段耗时为零时的上限 {bound:.2f}×")
         if g_jio:
-            line += (f"。生成报道：完整抽取 {rate / g_jio:.2f}×；同一任务 {gen_rates[gen_contenders[1][0]] / g_jio:.2f}×；"
-                     f"上限 {gen_rates[gen_contenders[2][0]] / g_jio:.2f}×")
+            line += (f"。生成报道：完整抽取 {rate / g_jio:.2f}×；同一任务 {gen_rates[gen_same] / g_jio:.2f}×；"
+                     f"上限 {gen_rates[gen_bound] / g_jio:.2f}×")
         say(line)
         if jieba_rate:
             say(f"3× JioNLP 即 {3 * jio_rate:,.0f} 字符/秒，为 jieba.cut 本身速度的 {3 * jio_rate / jieba_rate:.2f} 倍。")
@@ -736,7 +739,7 @@ def run_queries(args, results: dict, db: Optional[Path]) -> None:
             raw[name] = dict(runs[-1], runs=runs)
             if secs:
                 raw[name].update(n=len(secs), p50_ms=statistics.median(secs) * 1000,
-                                 p95_ms=secs[max(0, int(round(0.95 * len(secs))) - 1)] * 1000)
+                                 p95_ms=p95(secs) * 1000)
             note = f"每次一个新的子进程（含启动），峰值内存 {max(r['peak_rss_mb'] for r in runs):.0f} MB"
             if runs[-1]["status"] != "ok":
                 note += f"，{runs[-1]['status']}"
@@ -762,9 +765,9 @@ def run_queries(args, results: dict, db: Optional[Path]) -> None:
             times.append(dt)
         if times:
             p50 = statistics.median(times) * 1000
-            p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)] * 1000
-            rows.append([name, len(times), round(p50, 1), round(p95, 1), err])
-            raw[name] = {"n": len(times), "p50_ms": p50, "p95_ms": p95}
+            p95_ms = p95(times) * 1000
+            rows.append([name, len(times), round(p50, 1), round(p95_ms, 1), err])
+            raw[name] = {"n": len(times), "p50_ms": p50, "p95_ms": p95_ms}
         else:
             rows.append([name, 0, "—", "—", err])
     say(table(["命令", "次数", "p50 毫秒", "p95 毫秒", "备注"], rows))

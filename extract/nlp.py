@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from pathlib import Path
-from typing import Optional
+from typing import Callable, NamedTuple, Optional
 
 import patterns
 
@@ -68,15 +69,28 @@ def get_fast_jieba():
 _SLOW_PATH_CHARS = "-"
 
 
+class _FastParts(NamedTuple):
+    """What :func:`_fast_tokenize` reads of ``jieba_next`` (the objects themselves)."""
+
+    tk: object  # :func:`get_fast_jieba`
+    block_split: Callable  # its default block pattern's ``split``
+    skip_re: re.Pattern  # whitespace between blocks ("\r\n" as one)
+    han_split: Callable  # ``finalseg``'s Han blocks
+    skip_split: Callable  # ``finalseg``'s letters and digits
+    viterbi: Callable  # ``finalseg``'s compiled BMES Viterbi and its model
+    start_p: dict
+    trans_p: dict
+    emit_p: dict
+    force_split: object  # words ``finalseg`` gives out as characters
+
+
 @functools.lru_cache(maxsize=1)
-def _fast_parts():
-    """What :func:`_fast_tokenize` reads of ``jieba_next``: its tokenizer, its block
-    patterns and its ``finalseg`` model (the objects themselves, not copies)."""
+def _fast_parts() -> _FastParts:
     from jieba_next import _patterns, finalseg
 
-    return (get_fast_jieba(), _patterns.re_han_default.split, _patterns.re_skip_default,
-            finalseg.re_han.split, finalseg.re_skip.split, finalseg.viterbi_hmm,
-            finalseg.start_P, finalseg.trans_P, finalseg.emit_P, finalseg.Force_Split_Words)
+    return _FastParts(get_fast_jieba(), _patterns.re_han_default.split, _patterns.re_skip_default,
+                      finalseg.re_han.split, finalseg.re_skip.split, finalseg.viterbi_hmm,
+                      finalseg.start_P, finalseg.trans_P, finalseg.emit_P, finalseg.Force_Split_Words)
 
 
 def _route(tk, blk: str) -> list:
@@ -88,45 +102,65 @@ def _route(tk, blk: str) -> list:
     return prefix.get_dag_and_calc(blk)
 
 
-def _finalseg_han(blk: str, at: int, out: list, parts) -> None:
-    """``jieba_next.finalseg``'s words of a block of Han characters (its compiled
-    BMES Viterbi; a word of its force-split list goes out as characters), as
-    ``(word, start, end)`` with ``blk`` starting at ``at``."""
-    _, _, _, _, _, viterbi, start_p, trans_p, emit_p, force_split = parts
-    append = out.append
+def _bmes_spans(labels) -> list:
+    """The words of an HMM's ``B``/``M``/``E``/``S`` labels (jieba's decoding, shared by
+    its segmenter and its tagger) as ``(start, end, k)``: ``k`` is the position whose
+    state names the word's tag (its last character; for an unfinished tail, its first)."""
+    out = []
     begin = nexti = 0
-    for i, pos in enumerate(viterbi(blk, "BMES", start_p, trans_p, emit_p)[1]):
+    for i, pos in enumerate(labels):
         if pos == "B":
             begin = i
         elif pos == "E":
+            out.append((begin, i + 1, i))
             nexti = i + 1
-            word = blk[begin:nexti]
-            if word in force_split:
-                for k in range(begin, nexti):
-                    append((blk[k], at + k, at + k + 1))
-            else:
-                append((word, at + begin, at + nexti))
         elif pos == "S":
+            out.append((i, i + 1, i))
             nexti = i + 1
-            append((blk[i], at + i, at + nexti))  # split or not, one character
-    n = len(blk)
-    if nexti < n:
-        word = blk[nexti:]
-        if word in force_split:
-            for k in range(nexti, n):
+    if nexti < len(labels):
+        out.append((nexti, len(labels), nexti))
+    return out
+
+
+def _between_blocks(blk: str, skip_re) -> list:
+    """The words of text between two blocks: every character alone, except that
+    ``skip_re`` keeps "\r\n" as one (jieba's ``re_skip`` split, the same in its
+    segmenter and its tagger)."""
+    if len(blk) == 1:
+        return [blk]
+    if "\r\n" not in blk:
+        return list(blk)
+    out = []
+    for x in skip_re.split(blk):
+        if skip_re.match(x):
+            out.append(x)
+        else:
+            out.extend(x)
+    return out
+
+
+def _finalseg_han(blk: str, at: int, out: list, parts: _FastParts) -> None:
+    """``jieba_next.finalseg``'s words of a block of Han characters (its compiled
+    BMES Viterbi; a word of its force-split list goes out as characters), as
+    ``(word, start, end)`` with ``blk`` starting at ``at``."""
+    append = out.append
+    labels = parts.viterbi(blk, "BMES", parts.start_p, parts.trans_p, parts.emit_p)[1]
+    for a, b, _ in _bmes_spans(labels):
+        if b - a > 1 and blk[a:b] in parts.force_split:
+            for k in range(a, b):
                 append((blk[k], at + k, at + k + 1))
         else:
-            append((word, at + nexti, at + n))
+            append((blk[a:b], at + a, at + b))
 
 
-def _finalseg_cut(buf: str, at: int, out: list, parts) -> None:
+def _finalseg_cut(buf: str, at: int, out: list, parts: _FastParts) -> None:
     """``jieba_next.finalseg.cut(buf)``: the HMM's words of a run of characters the
     dictionary does not know, as ``(word, start, end)`` with ``buf`` starting at ``at``."""
     if buf.isascii():  # no Han block: only finalseg's re_skip split
         if buf.isalnum():  # one match of ``[a-zA-Z0-9]+``: one word
             out.append((buf, at, at + len(buf)))
             return
-        for x in parts[4](buf):
+        for x in parts.skip_split(buf):
             if x:
                 out.append((x, at, at + len(x)))
                 at += len(x)
@@ -134,12 +168,12 @@ def _finalseg_cut(buf: str, at: int, out: list, parts) -> None:
     if "\u4e00" <= min(buf) and max(buf) <= "\u9fd5":  # all Han: one block
         _finalseg_han(buf, at, out, parts)
         return
-    for j, blk in enumerate(parts[3](buf)):
+    for j, blk in enumerate(parts.han_split(buf)):
         if j & 1:  # a Han block (re.split puts the captured blocks at odd places)
             _finalseg_han(blk, at, out, parts)
             at += len(blk)
         else:
-            for x in parts[4](blk):
+            for x in parts.skip_split(blk):
                 if x:
                     out.append((x, at, at + len(x)))
                     at += len(x)
@@ -185,35 +219,19 @@ def _fast_tokenize(text: str) -> tuple[tuple[str, int, int], ...]:
     generators: the same blocks, the same compiled route, the same HMM for runs of
     unknown single characters, each ``(word, start, end)`` built directly."""
     parts = _fast_parts()
-    tk, han_split, skip_re = parts[0], parts[1], parts[2]
+    tk, skip_re = parts.tk, parts.skip_re
     freq = tk.FREQ
     out: list = []
     append = out.append
     at = 0  # where ``blk`` starts in ``text``
-    for k, blk in enumerate(han_split(text)):
+    for k, blk in enumerate(parts.block_split(text)):
         n = len(blk)
         if not n:
             continue
         if not k & 1:
-            # between blocks: every character alone, except that "\r\n" stays one word
-            if n == 1:
-                append((blk, at, at + 1))
-            elif "\r\n" in blk:
-                i = at
-                for x in skip_re.split(blk):
-                    if skip_re.match(x):
-                        append((x, i, i + len(x)))
-                        i += len(x)
-                    else:
-                        for c in x:
-                            append((c, i, i + 1))
-                            i += 1
-            else:
-                i = at
-                for c in blk:
-                    append((c, i, i + 1))
-                    i += 1
-            at += n
+            for w in _between_blocks(blk, skip_re):
+                append((w, at, at + len(w)))
+                at += len(w)
             continue
         for a, b, unknown in _dag_pieces(blk, _route(tk, blk), freq):
             if unknown:
@@ -387,17 +405,32 @@ def _rust_route_is_jiebas(jb, fast, full: bool = False) -> bool:
                for w in freq if len(w) > _RUST_DAG_CAP)
 
 
+class _PosParts(NamedTuple):
+    """What :func:`_pos_pairs` reads (the objects themselves)."""
+
+    jb: object  # :func:`get_jieba`
+    fast: object  # :func:`get_fast_jieba` when its compiled route is jieba's, else None
+    tags: dict  # word -> tag, the user dictionary's included
+    block_split: Callable  # jieba.posseg's blocks
+    skip_re: re.Pattern  # whitespace between blocks ("\r\n" as one)
+    han_split: Callable  # jieba.posseg's Han blocks of an unknown run
+    skip_split: Callable  # its numbers and letters
+    num_match: Callable
+    eng_match: Callable
+
+
 @functools.lru_cache(maxsize=1)
-def _pos_parts():
-    """What :func:`_pos_pairs` reads: jieba's tokenizer, ``jieba_next``'s (whose
-    compiled route stands in for jieba's when :func:`_rust_route_is_jiebas`), the
-    tagger and jieba.posseg's patterns."""
+def _pos_parts() -> _PosParts:
     import jieba.posseg as pseg
 
     jb, fast = get_jieba(), get_fast_jieba()
-    return (jb, fast if _rust_route_is_jiebas(jb, fast) else None, _pos_tokenizer(),
-            pseg.re_han_internal.split, pseg.re_skip_internal, pseg.re_han_detail.split,
-            pseg.re_skip_detail.split, pseg.re_num.match, pseg.re_eng.match)
+    tagger = _pos_tokenizer()
+    # (jieba moves the user dictionary's tags into the tagger's table on its first
+    # cut; the dictionary is complete once get_jieba returns, so once is enough)
+    tagger.makesure_userdict_loaded()
+    return _PosParts(jb, fast if _rust_route_is_jiebas(jb, fast) else None, tagger.word_tag_tab,
+                     pseg.re_han_internal.split, pseg.re_skip_internal, pseg.re_han_detail.split,
+                     pseg.re_skip_detail.split, pseg.re_num.match, pseg.re_eng.match)
 
 
 def _jieba_route(jb, fast, blk: str) -> list:
@@ -411,32 +444,21 @@ def _jieba_route(jb, fast, blk: str) -> list:
     return [route[i][1] for i in range(len(blk))]
 
 
-def _pos_detail(buf: str, out: list, parts) -> None:
+def _pos_detail(buf: str, out: list, parts: _PosParts) -> None:
     """``POSTokenizer.__cut_detail(buf)`` with :func:`_viterbi` for the HMM, as
     ``(word, tag)``: Han blocks by the HMM, numbers "m", letters "eng", the rest "x"."""
-    han_split, skip_split, num_match, eng_match = parts[5], parts[6], parts[7], parts[8]
     append = out.append
-    for j, blk in enumerate(han_split(buf)):
+    for j, blk in enumerate(parts.han_split(buf)):
         if j & 1:  # a Han block
             states = _viterbi(blk)
-            begin = nexti = 0
-            for i, (pos, tag) in enumerate(states):
-                if pos == "B":
-                    begin = i
-                elif pos == "E":
-                    append((blk[begin:i + 1], tag))
-                    nexti = i + 1
-                elif pos == "S":
-                    append((blk[i], tag))
-                    nexti = i + 1
-            if nexti < len(blk):
-                append((blk[nexti:], states[nexti][1]))
+            for a, b, k in _bmes_spans([pos for pos, _ in states]):
+                append((blk[a:b], states[k][1]))
         else:
-            for x in skip_split(blk):
+            for x in parts.skip_split(blk):
                 if x:
-                    if num_match(x):
+                    if parts.num_match(x):
                         append((x, "m"))
-                    elif eng_match(x):
+                    elif parts.eng_match(x):
                         append((x, "eng"))
                     else:
                         append((x, "x"))
@@ -446,26 +468,14 @@ def _pos_pairs(text: str) -> list:
     """``[(p.word, p.flag) for p in jieba.posseg.POSTokenizer(get_jieba()).cut(text)]``
     with :func:`_viterbi`, in one loop: the same blocks, DAG, route, tags and HMM."""
     parts = _pos_parts()
-    jb, fast, tagger, block_split, skip_re = parts[:5]
-    tagger.makesure_userdict_loaded()
-    tags = tagger.word_tag_tab
+    jb, fast, tags = parts.jb, parts.fast, parts.tags
     freq = jb.FREQ
     out: list = []
     append = out.append
-    for k, blk in enumerate(block_split(text)):
+    for k, blk in enumerate(parts.block_split(text)):
         if not k & 1:
-            # between blocks: whitespace ("\r\n" as one) and every other character
-            # alone, all tagged "x" (digits, "." and letters are never here)
-            if len(blk) == 1:
-                append((blk, "x"))
-            elif "\r\n" in blk:
-                for x in skip_re.split(blk):
-                    if skip_re.match(x):
-                        append((x, "x"))
-                    else:
-                        out.extend([(c, "x") for c in x])
-            else:
-                out.extend([(c, "x") for c in blk])
+            # between blocks, all tagged "x" (digits, "." and letters are never here)
+            out.extend([(w, "x") for w in _between_blocks(blk, parts.skip_re)])
             continue
         for a, b, unknown in _dag_pieces(blk, _jieba_route(jb, fast, blk), freq):
             if unknown:

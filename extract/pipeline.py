@@ -48,6 +48,25 @@ def _coerce_date(value: Union[None, str, _dt.date]) -> Optional[_dt.date]:
     return _dt.date.fromisoformat(str(value)[:10])
 
 
+def run_extractors(doc: Doc, kinds: Optional[Iterable[str]] = None) -> list:
+    """Run the extractors on ``doc`` in pipeline order (all of them, or only those of
+    ``kinds``), keep each one's facts in ``doc.found`` for the later ones, and return
+    them all. A subset leaves out what a later extractor would read of a skipped one;
+    ``extract_text`` always runs them all (its ``kinds`` filters the facts)."""
+    only = set(kinds) if kinds is not None else None
+    facts: list = []
+    for kind, modname in EXTRACTORS:
+        if only is not None and kind not in only:
+            continue
+        mod = _module(modname)
+        if mod is None:
+            continue
+        got = mod.extract(doc)
+        doc.found[kind] = got
+        facts.extend(got)
+    return facts
+
+
 def extract_text(
     text: str,
     reference_date: Union[None, str, _dt.date] = None,
@@ -76,14 +95,7 @@ def extract_text(
     elif refmod is not None:
         doc.reference_date, doc.reference_date_source = refmod.infer_reference_date(doc)
     wanted = set(kinds) if kinds else None
-    facts = []
-    for kind, modname in EXTRACTORS:
-        mod = _module(modname)
-        if mod is None:
-            continue
-        got = mod.extract(doc)
-        doc.found[kind] = got
-        facts.extend(got)
+    facts = run_extractors(doc)
     if wanted is not None:
         facts = [f for f in facts if f.kind in wanted or (f.kind in _SUBKINDS and _SUBKINDS[f.kind] in wanted)]
     facts.sort(key=lambda f: (f.start, f.end, f.kind))

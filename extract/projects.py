@@ -770,24 +770,12 @@ def _left_cut_from(text: str, L: int, head_start: int, tokens) -> int:
     return L
 
 
-def _segment_heads(text: str, start: int, end: int) -> dict:
-    """Head word end -> ``(start, word)`` of the longest head ending there, of the head
-    words matched in ``text[start:end]`` (overlapped)."""
-    heads = {}
-    for m in _cfg().head_re.finditer(text, start, end, overlapped=True):
-        hs, he = m.span()
-        w = m.group()
-        prev = heads.get(he)
-        if prev is None or len(w) > len(prev[1]):
-            heads[he] = (hs, w)
-    return heads
-
-
 def _segment_heads_from(text: str, start: int, end: int, hstarts: list, hspans: list) -> dict:
-    """:func:`_segment_heads` read off the text's own head matches (:func:`_head_index`):
-    the head pattern is an alternation of words, so a match of the whole text that ends
-    within the segment is the segment's match at that position; one that runs past the
-    segment's end is matched again within it."""
+    """Head word end -> ``(start, word)`` of the longest head ending there, of the head
+    words in ``text[start:end]`` (overlapped), read off the text's own head matches
+    (:func:`_head_index`): the head pattern is an alternation of words, so a match of
+    the whole text that ends within the segment is the segment's match at that
+    position; one that runs past the segment's end is matched again within it."""
     head_re = _cfg().head_re
     heads = {}
     i = bisect.bisect_left(hstarts, start)
@@ -808,18 +796,12 @@ def _segment_heads_from(text: str, start: int, end: int, hstarts: list, hspans: 
     return heads
 
 
-def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: Optional[list] = None,
-                        hspans: Optional[list] = None) -> list[Cand]:
+def _segment_candidates(text: str, sg: _Seg, sent: _Sentence, hstarts: list, hspans: list) -> list[Cand]:
     """Names ending with a head word in the segment ``sg``. ``hstarts`` / ``hspans``:
     the text's :func:`_head_index` (read instead of matching the segment again)."""
     cfg = _cfg()
     start, end = sg.start, sg.end
-    if hstarts is not None and not _has_start(hstarts, start, end):
-        return []
-    if hspans is not None:
-        heads = _segment_heads_from(text, start, end, hstarts, hspans)
-    else:
-        heads = _segment_heads(text, start, end)
+    heads = _segment_heads_from(text, start, end, hstarts, hspans)
     if not heads:
         return []
     tokens = tok_ends = None
@@ -1109,9 +1091,8 @@ def rule_candidates(text: str, sentences, current_round: Optional[int],
                         cands.append(c)
                 continue
             # (no head word starts in the segment: none of its candidates; checked
-            # here too, before the call)
-            i = bisect.bisect_left(hstarts, sg.start)
-            if i >= len(hstarts) or hstarts[i] >= sg.end:
+            # here, before the call)
+            if not _has_start(hstarts, sg.start, sg.end):
                 continue
             for c in _segment_candidates(text, sg, sent, hstarts, hspans):
                 c.group = sg.group

@@ -34,3 +34,26 @@ def test_partial_pipelines_find_the_same_facts_of_their_kinds():
         assert got == _count(set(kinds))
         assert 0 < got < sum(len(extract_text(t, REF).facts) for t in TEXTS)
 
+
+
+def test_p95_is_the_nearest_rank():
+    assert bench.p95(list(range(1, 21))) == 19
+    assert bench.p95([3.0, 1.0, 2.0]) == 3.0
+    assert bench.p95([5.0]) == 5.0
+
+
+def test_race_interleaves_and_keeps_each_best_run():
+    order = []
+
+    def contender(name, results):
+        it = iter(results)
+
+        def fn():
+            order.append(name)
+            return next(it)
+        return fn
+
+    seconds, results = bench.race([("a", contender("a", [1, 2, 3])), ("b", contender("b", [4, 5, 6]))], 3)
+    assert order == ["a", "b", "a", "b", "a", "b"]
+    assert set(seconds) == {"a", "b"} and all(s >= 0 for s in seconds.values())
+    assert results["a"] in (1, 2, 3) and results["b"] in (4, 5, 6)

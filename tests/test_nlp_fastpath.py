@@ -145,7 +145,7 @@ def test_pos_cut_equals_jiebas_tagger_on_corpus_and_reports():
 def test_the_compiled_route_is_jiebas():
     jb, fast = nlp.get_jieba(), nlp.get_fast_jieba()
     assert nlp._rust_route_is_jiebas(jb, fast, full=True)
-    assert nlp._pos_parts()[1] is fast  # pos_cut does use it
+    assert nlp._pos_parts().fast is fast  # pos_cut does use it
     n = 0
     for piece in PIECES:
         for blk in pseg.re_han_internal.findall(piece):
@@ -157,9 +157,8 @@ def test_the_compiled_route_is_jiebas():
 
 def test_pos_cut_without_the_compiled_route(monkeypatch):
     """The fallback (jieba's own DAG and route) gives the same pairs."""
-    parts = list(nlp._pos_parts())
-    parts[1] = None
-    monkeypatch.setattr(nlp, "_pos_parts", lambda: tuple(parts))
+    parts = nlp._pos_parts()._replace(fast=None)
+    monkeypatch.setattr(nlp, "_pos_parts", lambda: parts)
     for piece in PIECES[::7]:
         assert tuple(nlp._pos_pairs(piece)) == _pos_ref(piece), piece
 
@@ -209,3 +208,23 @@ def test_offsets_cover_the_text():
         toks = nlp.tokenize(piece)
         assert "".join(w for w, _, _ in toks) == piece
         assert all(piece[s:e] == w for w, s, e in toks)
+
+
+def test_tokenize_honours_finalseg_force_split_words():
+    """A word of ``finalseg``'s force-split list goes out as characters, as in
+    jieba_next (the list is empty unless a caller fills it)."""
+    from jieba_next import finalseg
+
+    texts = ["郑垚鑫淼公司", "在鑫淼园开工", "郑垚鑫淼"]
+    freq = nlp.get_fast_jieba().FREQ
+    words = {w for t in texts for w, _, _ in nlp._fast_tokenize(t) if len(w) > 1 and w not in freq}
+    assert words  # the HMM made words of these unknown runs
+    try:
+        for w in words:
+            finalseg.add_force_split(w)
+        for t in texts:
+            got = nlp._fast_tokenize(t)
+            assert got == tuple(nlp.get_fast_jieba().tokenize(t)), t
+            assert not any(w in words for w, _, _ in got)
+    finally:
+        finalseg.Force_Split_Words.difference_update(words)
